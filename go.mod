@@ -1,0 +1,3 @@
+module github.com/volleymta/volley
+
+go 1.26
