@@ -13,8 +13,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"math/big"
 	"errors"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -57,13 +57,17 @@ type harnessServer struct {
 	wg       sync.WaitGroup
 }
 
-func startHarness(t *testing.T, cfg *ServerConfig, keep bool) *harnessServer {
+// startHarness serves cfg; tlsConfig is needed when cfg offers STARTTLS.
+func startHarness(t *testing.T, cfg *ServerConfig, keep bool, tlsConfig ...*tls.Config) *harnessServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := &harnessServer{ln: ln, cfg: cfg, keep: keep}
+	if len(tlsConfig) > 0 {
+		h.tls = tlsConfig[0]
+	}
 	h.wg.Add(1)
 	go h.accept()
 	t.Cleanup(func() {
@@ -275,7 +279,7 @@ func TestInteropClientToSMTPSink(t *testing.T) {
 	if os.Geteuid() == 0 {
 		args = append([]string{"-u", "postfix"}, args...)
 	}
-	var counters bytes.Buffer
+	var counters lockedBuffer
 	sink := exec.Command(bin, args...)
 	sink.Stdout, sink.Stderr = &counters, &counters
 	if err := sink.Start(); err != nil {
@@ -348,16 +352,34 @@ func TestInteropClientToSMTPSink(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	re := regexp.MustCompile(`mesg=(\d+)`)
 	for {
-		m := re.FindAllSubmatch(counters.Bytes(), -1)
+		m := re.FindAllSubmatch(counters.bytes(), -1)
 		if len(m) > 0 && string(m[len(m)-1][1]) == strconv.Itoa(messages) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Logf("smtp-sink counters not seen (%q); the replies above already confirm delivery", lastLine(counters.Bytes()))
+			t.Logf("smtp-sink counters not seen (%q); the replies above already confirm delivery", lastLine(counters.bytes()))
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
 }
 
 func lastLine(b []byte) string {
@@ -475,8 +497,7 @@ func TestInteropSMTPLib(t *testing.T) {
 	cfg.Caps.Auth = AuthPlain | AuthLogin
 	cfg.Caps.MaxSize = 1000
 	cfg.AuthRequiresTLS = true
-	h := startHarness(t, cfg, true)
-	h.tls = selfSigned(t)
+	h := startHarness(t, cfg, true, selfSigned(t))
 	hostPort := strings.Split(h.addr(), ":")
 	out, err := runBounded(exec.Command(py, "-c", smtplibScript, hostPort[0], hostPort[1]), time.Minute)
 	if err != nil || !bytes.Contains(out, []byte("ok")) {

@@ -116,23 +116,23 @@ type Server struct {
 	// next call to Feed or Reset.
 	AuthzID, AuthUser, AuthPass []byte
 
-	mode    serverMode
-	event   ServerEvent // the event awaiting a decision, in modeDecide
-	ehlo    bool        // the client said EHLO, not HELO: ESMTP parameters allowed
-	hello   bool
-	tls     bool
-	authed  bool
-	inMail  bool // MAIL accepted, transaction open
-	utf8    bool // the transaction's MAIL had SMTPUTF8
-	bdat    bool // the transaction uses BDAT: DATA is refused (RFC 3030 §3)
-	refused bool // the BDAT message was refused at SEvData: read the chunks, then reply
-	last    bool // the current BDAT chunk is the last
-	rcpts   int  // recipients attempted in this transaction
-	okRcpts int  // recipients accepted
-	errors  int
-	chunk   int64 // BDAT octets still to read in the current chunk
-	size    int64 // BDAT octets of the message so far
-	unstuff Unstuffer
+	mode     serverMode
+	event    ServerEvent // the event awaiting a decision, in modeDecide
+	ehlo     bool        // the client said EHLO, not HELO: ESMTP parameters allowed
+	hello    bool
+	tls      bool
+	authed   bool
+	inMail   bool // MAIL accepted, transaction open
+	utf8     bool // the transaction's MAIL had SMTPUTF8
+	bdat     bool // the transaction uses BDAT: DATA is refused (RFC 3030 §3)
+	refused  bool // the BDAT message was refused at SEvData: read the chunks, then reply
+	last     bool // the current BDAT chunk is the last
+	rcpts    int  // recipients attempted in this transaction
+	okRcpts  int  // recipients accepted
+	errors   int
+	chunk    int64 // BDAT octets still to read in the current chunk
+	size     int64 // BDAT octets of the message so far
+	unstuff  Unstuffer
 	deferred Reply // the refusal of a BDAT message, answered once its chunk is read
 	auth     authExchange
 }
@@ -280,4 +280,3 @@ func (s *Server) resetTransaction() {
 	s.inMail, s.utf8, s.bdat, s.refused, s.last = false, false, false, false, false
 	s.rcpts, s.okRcpts, s.size, s.chunk = 0, 0, 0, 0
 }
-

@@ -29,16 +29,16 @@ type authExchange struct {
 }
 
 var (
-	replyAuthTwice        = Reply{C503BadSequence, E551InvalidCommand, "Already authenticated"}
-	replyAuthInMail       = Reply{C503BadSequence, E551InvalidCommand, "AUTH not permitted during a mail transaction"}
-	replyAuthNeedsTLS     = Reply{C538EncryptionRequired, E5711EncryptionRequired, "Encryption required for requested authentication mechanism"}
-	replyAuthUnknownMech  = Reply{C504ParamNotImpl, E554InvalidArguments, "Unrecognized authentication type"}
-	replyAuthCancelled    = Reply{C501ParamSyntax, E500Other, "Authentication cancelled"}
-	replyAuthBadBase64    = Reply{C501ParamSyntax, E552SyntaxError, "Invalid base64 data"}
-	replyAuthBadPlain     = Reply{C501ParamSyntax, E552SyntaxError, "Invalid PLAIN response"}
-	replyAuthLineTooLong  = Reply{C500SyntaxError, Enhanced{5, 5, 6}, "Authentication exchange line is too long"} // RFC 4954 §6
-	replyAuthUserPrompt   = Reply{C334AuthContinue, Enhanced{}, "VXNlcm5hbWU6"} // "Username:"
-	replyAuthPassPrompt   = Reply{C334AuthContinue, Enhanced{}, "UGFzc3dvcmQ6"} // "Password:"
+	replyAuthTwice       = Reply{C503BadSequence, E551InvalidCommand, "Already authenticated"}
+	replyAuthInMail      = Reply{C503BadSequence, E551InvalidCommand, "AUTH not permitted during a mail transaction"}
+	replyAuthNeedsTLS    = Reply{C538EncryptionRequired, E5711EncryptionRequired, "Encryption required for requested authentication mechanism"}
+	replyAuthUnknownMech = Reply{C504ParamNotImpl, E554InvalidArguments, "Unrecognized authentication type"}
+	replyAuthCancelled   = Reply{C501ParamSyntax, E500Other, "Authentication cancelled"}
+	replyAuthBadBase64   = Reply{C501ParamSyntax, E552SyntaxError, "Invalid base64 data"}
+	replyAuthBadPlain    = Reply{C501ParamSyntax, E552SyntaxError, "Invalid PLAIN response"}
+	replyAuthLineTooLong = Reply{C500SyntaxError, Enhanced{5, 5, 6}, "Authentication exchange line is too long"} // RFC 4954 §6
+	replyAuthUserPrompt  = Reply{C334AuthContinue, Enhanced{}, "VXNlcm5hbWU6"}                                   // "Username:"
+	replyAuthPassPrompt  = Reply{C334AuthContinue, Enhanced{}, "UGFzc3dvcmQ6"}                                   // "Password:"
 )
 
 func (s *Server) onAuth() ServerEvent {

@@ -27,9 +27,9 @@ var (
 	replyTooManyRcpts   = Reply{C452InsufficientStorage, E452TooManyRecipients, "Too many recipients"} // RFC 5321 §4.5.3.1.10
 	replyParamNotOK     = Reply{C555ParamsUnrecognized, E554InvalidArguments, "Parameter not supported"}
 	replySizeExceeded   = Reply{C552StorageExceeded, E534MessageTooBig, "Message size exceeds fixed maximum message size"} // RFC 1870 §6.1
-	replyNeedsUTF8      = Reply{C553MailboxNameInvalid, E567UTF8Required, "Address needs SMTPUTF8"}                          // RFC 6531 §3.5
-	replyNeedTLS        = Reply{C530AuthRequired, E570SecurityOther, "Must issue a STARTTLS command first"}                  // RFC 3207 §4
-	replyNeedAuth       = Reply{C530AuthRequired, E570SecurityOther, "Authentication required"}                              // RFC 4954 §6
+	replyNeedsUTF8      = Reply{C553MailboxNameInvalid, E567UTF8Required, "Address needs SMTPUTF8"}                        // RFC 6531 §3.5
+	replyNeedTLS        = Reply{C530AuthRequired, E570SecurityOther, "Must issue a STARTTLS command first"}                // RFC 3207 §4
+	replyNeedAuth       = Reply{C530AuthRequired, E570SecurityOther, "Authentication required"}                            // RFC 4954 §6
 	replyNotImplemented = Reply{C502NotImplemented, E551InvalidCommand, "Command not implemented"}
 	replyTLSActive      = Reply{C503BadSequence, E551InvalidCommand, "TLS already active"}
 )
