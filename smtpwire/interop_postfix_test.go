@@ -127,62 +127,16 @@ func TestInteropClientBDATToPostfix(t *testing.T) {
 	p := startPostfix(t, "relay_domains = sink.test\ndefault_transport = discard\nrelay_transport = discard\n")
 	conn := dialRetry(t, "127.0.0.1:"+strconv.Itoa(p.port))
 	defer conn.Close()
-	var c Client
-	c.Reset(&ClientConfig{Hostname: "volley.test", UseChunking: true})
 	body := []byte("Subject: chunked\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n.no stuffing in BDAT\r\nGrüße\r\n")
 	tx := &Transaction{From: []byte("sender@volley.test"), Mail: MailParams{Body: Body8BitMIME},
 		To: [][]byte{[]byte("a@sink.test"), []byte("b@sink.test")}, Body: body}
 	const messages = 20
-	delivered := 0
-	buf := make([]byte, 0, 16<<10)
-	for closed := false; !closed; {
-		if len(c.Out) > 0 {
-			if _, err := conn.Write(c.Out); err != nil {
-				t.Fatal(err)
-			}
-			c.Out = c.Out[:0]
-		}
-		conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-		n, err := conn.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err != nil {
-			t.Fatalf("read: %v", err)
-		}
-		for off := 0; ; {
-			used, ev := c.Feed(buf[off:])
-			off += used
-			if ev == CEvNone {
-				buf = append(buf[:0], buf[off:]...)
-				break
-			}
-			switch ev {
-			case CEvReady, CEvDone:
-				if ev == CEvDone {
-					if c.Stage != StageBody || c.Reply.Code != C250OK {
-						t.Fatalf("message %d: %v %s", delivered, c.Stage, c.Reply.Raw)
-					}
-					delivered++
-				}
-				if c.Caps.Ext&ExtChunking == 0 {
-					t.Fatal("Postfix did not announce CHUNKING")
-				}
-				if delivered < messages {
-					if err := c.Send(tx); err != nil {
-						t.Fatal(err)
-					}
-				} else {
-					c.Quit()
-				}
-			case CEvRcpt:
-				if c.Reply.Code != C250OK {
-					t.Fatalf("RCPT: %s", c.Reply.Raw)
-				}
-			case CEvClosed:
-				closed = true
-			default:
-				t.Fatalf("event %v: %v %s", ev, c.Err, c.Reply.Raw)
-			}
-		}
+	c, delivered, rcptOK := deliver(t, conn, &ClientConfig{Hostname: "volley.test", UseChunking: true}, tx, messages)
+	if c.Caps.Ext&ExtChunking == 0 {
+		t.Fatal("Postfix did not announce CHUNKING")
+	}
+	if delivered != messages || rcptOK != 2*messages {
+		t.Fatalf("delivered %d messages and %d recipients, want %d and %d", delivered, rcptOK, messages, 2*messages)
 	}
 	p.waitLog(t, regexp.MustCompile(`bdat=`+strconv.Itoa(messages)+` `), 1, 10*time.Second)
 	p.waitLog(t, regexp.MustCompile(`discard\[\d+\]: \w+: to=<[ab]@sink\.test>.*status=sent`), 2*messages, 20*time.Second)

@@ -290,58 +290,9 @@ func TestInteropClientToSMTPSink(t *testing.T) {
 	defer conn.Close()
 
 	const messages = 500
-	var c Client
-	c.Reset(&ClientConfig{Hostname: "volley.test"})
 	body := []byte("Subject: from the client machine\r\n\r\n.dot line\r\nbody\r\n")
 	tx := &Transaction{From: []byte("sender@volley.test"), To: [][]byte{[]byte("a@sink.test"), []byte("b@sink.test")}, Body: body}
-	sent, delivered, rcptOK := 0, 0, 0
-	buf := make([]byte, 0, 16<<10)
-	for done := false; !done; {
-		if len(c.Out) > 0 {
-			if _, err := conn.Write(c.Out); err != nil {
-				t.Fatal(err)
-			}
-			c.Out = c.Out[:0]
-		}
-		conn.SetReadDeadline(time.Now().Add(20 * time.Second))
-		n, err := conn.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err != nil {
-			t.Fatalf("read after %d messages: %v", delivered, err)
-		}
-		for {
-			used, ev := c.Feed(buf)
-			buf = append(buf[:0], buf[used:]...)
-			if ev == CEvNone {
-				break
-			}
-			switch ev {
-			case CEvReady, CEvDone:
-				if ev == CEvDone {
-					if c.Stage != StageBody || c.Reply.Code != C250OK {
-						t.Fatalf("message %d: %v %s", sent, c.Stage, c.Reply.Raw)
-					}
-					delivered++
-				}
-				if sent < messages {
-					if err := c.Send(tx); err != nil {
-						t.Fatal(err)
-					}
-					sent++
-				} else {
-					c.Quit()
-				}
-			case CEvRcpt:
-				if c.Reply.Code == C250OK {
-					rcptOK++
-				}
-			case CEvClosed:
-				done = true
-			default:
-				t.Fatalf("event %v: %v %s", ev, c.Err, c.Reply.Raw)
-			}
-		}
-	}
+	c, delivered, rcptOK := deliver(t, conn, &ClientConfig{Hostname: "volley.test"}, tx, messages)
 	if c.Caps.Ext&ExtPipelining == 0 {
 		t.Fatal("smtp-sink did not announce PIPELINING; the test meant to pipeline")
 	}
@@ -380,6 +331,66 @@ func (b *lockedBuffer) bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return bytes.Clone(b.buf.Bytes())
+}
+
+// deliver sends tx messages times over conn with the client machine, then QUIT. It returns
+// the session, the messages delivered (2xx after the body) and the recipients accepted.
+func deliver(t *testing.T, conn net.Conn, cfg *ClientConfig, tx *Transaction, messages int) (c *Client, delivered, rcptOK int) {
+	t.Helper()
+	c = &Client{}
+	c.Reset(cfg)
+	sent := 0
+	buf := make([]byte, 0, 16<<10)
+	for closed := false; !closed; {
+		if len(c.Out) > 0 {
+			if _, err := conn.Write(c.Out); err != nil {
+				t.Fatal(err)
+			}
+			c.Out = c.Out[:0]
+		}
+		conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		n, err := conn.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			t.Fatalf("read after %d messages: %v", delivered, err)
+		}
+		// Reply points into buf: compact it only once the machine wants input.
+		for off := 0; ; {
+			used, ev := c.Feed(buf[off:])
+			off += used
+			switch ev {
+			case CEvNone:
+				buf = append(buf[:0], buf[off:]...)
+			case CEvReady, CEvDone:
+				if ev == CEvDone {
+					if c.Stage != StageBody || c.Reply.Code.Class() != 2 {
+						t.Fatalf("message %d: %v %s", sent, c.Stage, c.Reply.Raw)
+					}
+					delivered++
+				}
+				if sent < messages {
+					if err := c.Send(tx); err != nil {
+						t.Fatal(err)
+					}
+					sent++
+				} else {
+					c.Quit()
+				}
+				continue
+			case CEvRcpt:
+				if c.Reply.Code.Class() == 2 {
+					rcptOK++
+				}
+				continue
+			case CEvClosed:
+				closed = true
+			default:
+				t.Fatalf("event %v: %v %s", ev, c.Err, c.Reply.Raw)
+			}
+			break
+		}
+	}
+	return c, delivered, rcptOK
 }
 
 func lastLine(b []byte) string {

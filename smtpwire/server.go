@@ -215,6 +215,9 @@ func (s *Server) Feed(in []byte) (n int, ev ServerEvent) {
 // feedCommand reads one command line and dispatches it.
 func (s *Server) feedCommand(in []byte) (int, ServerEvent) {
 	line, n, err := NextLine(in, s.maxLine())
+	if err == ErrCommandLineTooLong && hasPrefixFold(in, "AUTH ") {
+		line, n, err = NextLine(in, MaxAuthLine) // RFC 4954 §4: an initial response may be long
+	}
 	switch {
 	case err == ErrNeedMore:
 		return 0, SEvNone
@@ -224,6 +227,13 @@ func (s *Server) feedCommand(in []byte) (int, ServerEvent) {
 		return 0, SEvNone
 	}
 	if err := ParseCommand(line, &s.Cmd); err != nil {
+		if s.Cmd.Verb == VerbBDAT {
+			// RFC 3030 §2: without a valid size the chunk that follows cannot be skipped, so
+			// the session cannot stay in step with the client: answer and end it.
+			s.reply(err.(*Error).Reply)
+			s.mode = modeClosed
+			return n, SEvQuit
+		}
 		return n, s.fail(err.(*Error).Reply)
 	}
 	return n, s.dispatch()

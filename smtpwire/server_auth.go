@@ -18,9 +18,6 @@ const (
 	authLoginPass
 )
 
-// maxAuthLine bounds a SASL response line: RFC 4954 §4 asks servers to take 12288 octets.
-const maxAuthLine = 12288
-
 // authExchange holds the decoded credentials; AuthUser and friends point into buf.
 type authExchange struct {
 	step authStep
@@ -90,7 +87,7 @@ func (s *Server) authPrompt(step authStep, r Reply) ServerEvent {
 
 // feedAuth reads one SASL response line.
 func (s *Server) feedAuth(in []byte) (int, ServerEvent) {
-	line, n, err := NextLine(in, maxAuthLine)
+	line, n, err := NextLine(in, MaxAuthLine)
 	switch {
 	case err == ErrNeedMore:
 		return 0, SEvNone

@@ -255,6 +255,22 @@ func matchDialogue(got, want string) bool {
 	}
 }
 
+func TestServerBDATBadSizeEndsSession(t *testing.T) {
+	got := serve(t, testServerConfig(), &testApp{}, "EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nBDAT 12x LAST\r\nQUIT\r\n", 0)
+	if !strings.HasSuffix(got, "250 2.1.5 Recipient ok\r\n501 5.5.4 Syntax: BDAT size [LAST]\r\n") {
+		t.Fatalf("transcript:\n%s", got)
+	}
+}
+
+func TestServerLongAuthLine(t *testing.T) {
+	// RFC 4954 §4: an AUTH line may be longer than other commands.
+	long := strings.Repeat("QUFB", 700) // 2800 octets of base64, too long for PLAIN's buffer
+	got := serve(t, testServerConfig(), &testApp{}, "EHLO c\r\nAUTH PLAIN "+long+"\r\nNOOP\r\n", 0)
+	if !strings.Contains(got, "500 5.5.6 Authentication exchange line is too long\r\n250 2.0.0 Ok\r\n") {
+		t.Fatalf("transcript:\n%s", got)
+	}
+}
+
 func TestServerMaxErrors(t *testing.T) {
 	cfg := testServerConfig()
 	cfg.MaxErrors = 3
