@@ -227,6 +227,18 @@ func TestClientDialogues(t *testing.T) {
 			events: []string{"ready/hello/250", "rcpt/rcpt/250#0", "failed/rcpt/421"},
 		},
 		{
+			name: "250 to DATA breaks the protocol",
+			txs:  []*Transaction{testTx("x\r\n", "a@rcpt.example")},
+			turns: []turn{
+				{"220 mx\r\n", "EHLO out1.sender.example\r\n"},
+				{"250 mx\r\n", "MAIL FROM:<bounce@sender.example>\r\n"},
+				{"250 ok\r\n", "RCPT TO:<a@rcpt.example>\r\n"},
+				{"250 ok\r\n", "DATA\r\n"},
+				{"250 ok\r\n", ""},
+			},
+			events: []string{"ready/hello/250", "rcpt/rcpt/250#0", "failed/data/250:smtpwire: unexpected reply"},
+		},
+		{
 			name: "too big for the server's SIZE",
 			txs:  []*Transaction{testTx(strings.Repeat("x", 100)+"\r\n", "a@rcpt.example")},
 			turns: []turn{

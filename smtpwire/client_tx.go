@@ -157,6 +157,9 @@ func (c *Client) handleData() ClientEvent {
 		c.push(pBody, 0)
 		return CEvNone
 	}
+	if r.Code.Positive() {
+		return c.fail(ErrUnexpectedReply) // RFC 5321 §4.3.2: DATA succeeds only with 354
+	}
 	if !c.failed {
 		st := StageData
 		if c.Accepted == 0 {

@@ -125,3 +125,15 @@ func (e *Error) Error() string { return e.msg }
 func newError(code Code, enh Enhanced, text, msg string) *Error {
 	return &Error{Reply: Reply{Code: code, Enh: enh, Text: text}, msg: "smtpwire: " + msg}
 }
+
+// replyLocalError answers an error that carries no reply of its own.
+var replyLocalError = Reply{C451LocalError, E430SystemOther, "Local error in processing"}
+
+// ReplyOf returns the reply the peer must see for err: an *Error's own reply, or 451 4.3.0
+// for any other error (the peer may try again; the detail belongs in the log).
+func ReplyOf(err error) Reply {
+	if e, ok := err.(*Error); ok {
+		return e.Reply
+	}
+	return replyLocalError
+}

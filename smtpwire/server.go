@@ -230,11 +230,11 @@ func (s *Server) feedCommand(in []byte) (int, ServerEvent) {
 		if s.Cmd.Verb == VerbBDAT {
 			// RFC 3030 §2: without a valid size the chunk that follows cannot be skipped, so
 			// the session cannot stay in step with the client: answer and end it.
-			s.reply(err.(*Error).Reply)
+			s.reply(ReplyOf(err))
 			s.mode = modeClosed
 			return n, SEvQuit
 		}
-		return n, s.fail(err.(*Error).Reply)
+		return n, s.fail(ReplyOf(err))
 	}
 	return n, s.dispatch()
 }

@@ -26,7 +26,7 @@ func (s *Server) feedData(in []byte) (int, ServerEvent) {
 	s.mode = modeCommand
 	if err := s.unstuff.Err(); err != nil {
 		s.resetTransaction()
-		return used, s.fail(err.(*Error).Reply)
+		return used, s.fail(ReplyOf(err))
 	}
 	return used, s.decide(SEvMessage)
 }

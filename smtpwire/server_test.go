@@ -370,3 +370,12 @@ func TestServerEventNames(t *testing.T) {
 		t.Fatal("sentinel has a name")
 	}
 }
+
+func TestReplyOf(t *testing.T) {
+	if r := ReplyOf(ErrUnknownCommand); r != ErrUnknownCommand.Reply {
+		t.Fatalf("ReplyOf(*Error) = %+v", r)
+	}
+	if r := ReplyOf(ErrNeedMore); r.Code != C451LocalError || r.Enh != E430SystemOther {
+		t.Fatalf("ReplyOf(other) = %+v", r)
+	}
+}
