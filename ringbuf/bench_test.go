@@ -63,38 +63,33 @@ func benchMPSC(b *testing.B, producers int) {
 // pop with PopBatch(64), the way the loop will use the rings.
 func BenchmarkSPSC1x1PopBatch(b *testing.B) {
 	r := NewSPSC[int](benchCap)
-	dst := make([]int, 64)
-	pending := 0
 	benchProducers(b, 1, func(v int) {
 		for !r.Push(v) {
 		}
-	}, func() bool {
-		if pending == 0 {
-			pending = r.PopBatch(dst)
-		}
-		if pending == 0 {
-			return false
-		}
-		pending--
-		return true
-	})
+	}, batchPopper(r.PopBatch))
 }
 
 func BenchmarkMPSC4x1PopBatch(b *testing.B) {
 	r := NewMPSC[int](benchCap)
-	dst := make([]int, 64)
-	pending := 0
 	benchProducers(b, 4, func(v int) {
 		for !r.Push(v) {
 		}
-	}, func() bool {
+	}, batchPopper(r.PopBatch))
+}
+
+// batchPopper turns a PopBatch into the one-item pop benchProducers counts with: it takes up
+// to 64 items at a time and hands them out one by one.
+func batchPopper(popBatch func([]int) int) func() bool {
+	dst := make([]int, 64)
+	pending := 0
+	return func() bool {
 		if pending == 0 {
-			pending = r.PopBatch(dst)
+			pending = popBatch(dst)
 		}
 		if pending == 0 {
 			return false
 		}
 		pending--
 		return true
-	})
+	}
 }
