@@ -43,9 +43,9 @@ type NetConn struct {
 	// under mu changes for the reader or the writer; each re-checks. ack
 	// carries the loop's answer to a Write.
 	readable, writable chan struct{}
-	ack     chan error
-	opened  chan struct{}
-	openErr error
+	ack                chan error
+	opened             chan struct{}
+	openErr            error
 	// wmu serialises writers, so ack has one reader.
 	wmu sync.Mutex
 }

@@ -38,4 +38,3 @@ func New(opts Options) (Reactor, error) {
 	}
 	return nil, fmt.Errorf("iouring: %w: %v", ErrUnavailable, opts.Engine)
 }
-

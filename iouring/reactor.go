@@ -108,12 +108,12 @@ type ConnHandler interface {
 // after the peer's EOF and on timeout. Embed it and override what you need.
 type Base struct{}
 
-func (Base) OnOpen(Reactor, Conn, error) Action    { return Continue }
-func (Base) OnData(Reactor, Conn, []byte) Action   { return Continue }
-func (Base) OnEOF(Reactor, Conn) Action            { return Drain }
-func (Base) OnSent(Reactor, Conn) Action           { return Continue }
-func (Base) OnTimeout(Reactor, Conn) Action        { return Close }
-func (Base) OnClose(Reactor, Conn, error)          {}
+func (Base) OnOpen(Reactor, Conn, error) Action  { return Continue }
+func (Base) OnData(Reactor, Conn, []byte) Action { return Continue }
+func (Base) OnEOF(Reactor, Conn) Action          { return Drain }
+func (Base) OnSent(Reactor, Conn) Action         { return Continue }
+func (Base) OnTimeout(Reactor, Conn) Action      { return Close }
+func (Base) OnClose(Reactor, Conn, error)        {}
 
 // AcceptFunc is called on the loop for each accepted connection and returns
 // its handler; nil refuses the connection (it is closed at once). OnOpen of

@@ -1,6 +1,10 @@
 package iouring
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"golang.org/x/sys/unix"
+)
 
 // connState is where a slab slot is in its life.
 type connState uint8
@@ -143,4 +147,20 @@ func (s *slab) each(fn func(slot uint32, cn *conn)) {
 			fn(slot, cn)
 		}
 	}
+}
+
+// recvState tracks a connection's multishot receive.
+type recvState uint8
+
+const (
+	recvIdle       recvState = iota // no receive submitted
+	recvActive                      // multishot receive in flight
+	recvCancelling                  // cancel submitted, final CQE pending
+)
+
+// dialArgs is memory the kernel reads when a Connect's SQEs are submitted.
+type dialArgs struct {
+	sa      unix.RawSockaddrAny
+	saLen   uint32
+	timeout unix.Timespec
 }

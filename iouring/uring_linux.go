@@ -62,22 +62,6 @@ const (
 	opWake
 )
 
-// recvState tracks a connection's multishot receive.
-type recvState uint8
-
-const (
-	recvIdle       recvState = iota // no receive submitted
-	recvActive                      // multishot receive in flight
-	recvCancelling                  // cancel submitted, final CQE pending
-)
-
-// dialArgs is memory the kernel reads when a Connect's SQEs are submitted.
-type dialArgs struct {
-	sa      unix.RawSockaddrAny
-	saLen   uint32
-	timeout unix.Timespec
-}
-
 const bufGroup = 1
 
 func userData(op uint8, gen, slot uint32) uint64 {
@@ -598,4 +582,3 @@ func (u *uringReactor) release() {
 	u.ring.QueueExit()
 	u.sig.close()
 }
-
