@@ -56,7 +56,9 @@ type loopCore struct {
 
 	stopping atomic.Bool
 	stopped  atomic.Bool
-	done     chan struct{}
+	// posting counts Post calls under way.
+	posting atomic.Int32
+	done    chan struct{}
 
 	stats     Stats
 	published [statCount]atomic.Uint64
@@ -242,19 +244,18 @@ func (l *loopCore) SetTimeout(c Conn, d time.Duration) error {
 	return nil
 }
 
-// armTimer makes sure the heap holds an entry at or before cn's deadline.
+// armTimer makes sure the heap holds an entry at or before cn's next
+// deadline. A later deadline keeps the earlier entry, which re-arms itself
+// when it surfaces; an earlier one pushes a new entry and makes the old stale.
 func (l *loopCore) armTimer(slot uint32, cn *conn) {
-	if cn.timerQueued {
-		return
-	}
 	when := cn.deadline
 	if cn.state == stateConnecting {
 		when = cn.connectDeadline
 	}
-	if when == 0 {
+	if when == 0 || (cn.timerAt != 0 && cn.timerAt <= when) {
 		return
 	}
-	cn.timerQueued = true
+	cn.timerAt = when
 	l.timers.push(timer{when: when, slot: slot, gen: cn.gen})
 }
 
@@ -299,6 +300,11 @@ func (l *loopCore) AfterFunc(d time.Duration, fn func()) {
 }
 
 func (l *loopCore) Post(fn func()) error {
+	// Counted before the stopped check: shutdownAll stores stopped, then
+	// waits for posting to reach 0, so a Post either sees stopped or has its
+	// function run (both atomics are sequentially consistent).
+	l.posting.Add(1)
+	defer l.posting.Add(-1)
 	for {
 		if l.stopped.Load() {
 			return ErrReactorStopped
@@ -387,6 +393,9 @@ func (l *loopCore) connectDone(slot uint32, cn *conn, err error) {
 			cn.deadline = l.now + cn.timeout
 		}
 		l.opened(slot, cn)
+		if cn.state == stateOpen {
+			l.armTimer(slot, cn)
+		}
 		return
 	}
 	l.stats.ConnectFailed++
@@ -501,10 +510,10 @@ func (l *loopCore) runTimers() {
 			continue
 		}
 		cn := l.slab.at(t.slot)
-		if cn.gen != t.gen || (cn.state != stateOpen && cn.state != stateConnecting) {
-			continue
+		if cn.gen != t.gen || cn.timerAt != t.when || (cn.state != stateOpen && cn.state != stateConnecting) {
+			continue // stale
 		}
-		cn.timerQueued = false
+		cn.timerAt = 0
 		l.connTimer(t.slot, cn)
 	}
 	l.flushCloses()
@@ -569,7 +578,10 @@ func (l *loopCore) shutdownAll() {
 	})
 	l.flushCloses()
 	// Posted functions that raced with Stop still run, so none is lost.
-	for l.inbox.Len() > 0 {
+	for l.inbox.Len() > 0 || l.posting.Load() > 0 {
+		if l.inbox.Len() == 0 {
+			runtime.Gosched()
+		}
 		l.runInbox()
 	}
 }

@@ -331,7 +331,7 @@ func (e *epollReactor) pauseListener(slot uint32, lis *conn) {
 }
 
 func (e *epollReactor) connectReady(slot uint32, cn *conn) {
-	if err := socketError(cn.fd); err != nil {
+	if err := socketError(cn.fd, "connect"); err != nil {
 		e.connectDone(slot, cn, err)
 		return
 	}
@@ -344,7 +344,7 @@ func (e *epollReactor) connectReady(slot uint32, cn *conn) {
 
 func (e *epollReactor) connReady(slot uint32, cn *conn, events uint32) {
 	if events&unix.EPOLLERR != 0 {
-		if err := socketError(cn.fd); err != nil {
+		if err := socketError(cn.fd, "recv"); err != nil {
 			e.fail(slot, cn, err)
 			return
 		}

@@ -17,7 +17,11 @@ func TestImports(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list -deps: %v", err)
 	}
-	for _, dep := range strings.Fields(string(out)) {
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		dep := strings.Fields(line)[0] // "pkg [pkg.test]" for test variants
 		switch {
 		case dep == "github.com/volleymta/volley/iouring", dep == "github.com/volleymta/volley/iouring.test",
 			dep == "github.com/volleymta/volley/ringbuf",

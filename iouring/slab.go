@@ -42,10 +42,11 @@ type conn struct {
 	pending []byte
 
 	// timeout is the idle period; deadline is when it fires (monotonic ns,
-	// 0: none); timerQueued says whether the heap holds an entry for it.
-	timeout     int64
-	deadline    int64
-	timerQueued bool
+	// 0: none); timerAt is when the connection's live heap entry fires (0:
+	// none). Entries with another time are stale and skipped.
+	timeout  int64
+	deadline int64
+	timerAt  int64
 
 	remote, local netip.AddrPort
 

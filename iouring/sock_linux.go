@@ -125,14 +125,15 @@ func connAddrs(fd int) (remote, local netip.AddrPort) {
 	return remote, local
 }
 
-// socketError reads and clears a socket's pending error (SO_ERROR).
-func socketError(fd int) error {
+// socketError reads and clears a socket's pending error (SO_ERROR), naming
+// it after op (connect, recv).
+func socketError(fd int, op string) error {
 	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
 	if err != nil {
 		return os.NewSyscallError("getsockopt SO_ERROR", err)
 	}
 	if v != 0 {
-		return os.NewSyscallError("connect", unix.Errno(v))
+		return os.NewSyscallError(op, unix.Errno(v))
 	}
 	return nil
 }
