@@ -9,7 +9,7 @@ FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 BIN       ?= bin
 
-.PHONY: all run test test-race lint build bench fuzz-short fuzz clean
+.PHONY: all run test test-race lint build bench bench-io fuzz-short fuzz clean
 
 all: build
 
@@ -49,6 +49,12 @@ build:
 ## bench: micro benchmarks of every package (allocs/op reported).
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./...
+
+## bench-io: io_uring reactor vs epoll reactor vs Go net, SMTP-shaped request/reply over
+## 127.0.0.1 at 1, 100 and 10,000 connections, plus idle memory per connection; one table
+## (`make bench-io IOBENCH_FLAGS='-duration=10s -json'` for other settings).
+bench-io:
+	$(GO) run ./bench/iobench $(IOBENCH_FLAGS)
 
 ## fuzz-short: each fuzz target for $(FUZZTIME) from its seeds (CI); see .ci/fuzz-short.
 fuzz-short:
