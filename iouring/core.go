@@ -77,6 +77,7 @@ const (
 	// maxSpare bounds the retained output buffers; maxSpareCap their size.
 	maxSpare    = 256
 	maxSpareCap = 64 << 10
+	minOutBuf   = 512
 	statCount   = 11
 )
 
@@ -112,7 +113,7 @@ func (l *loopCore) Send(c Conn, p []byte) error {
 		return nil
 	}
 	if cn.pending == nil {
-		cn.pending = l.takeSpare()
+		cn.pending = l.takeSpare(len(p))
 	}
 	cn.pending = append(cn.pending, p...)
 	if !cn.sendBusy {
@@ -140,14 +141,16 @@ func (l *loopCore) nextOutput(cn *conn) bool {
 	return true
 }
 
-func (l *loopCore) takeSpare() []byte {
+// takeSpare returns an empty output buffer, a retained one if any, else a new
+// one sized for the first write (at least minOutBuf: replies are small).
+func (l *loopCore) takeSpare(size int) []byte {
 	if n := len(l.spare); n > 0 {
 		b := l.spare[n-1]
 		l.spare[n-1] = nil
 		l.spare = l.spare[:n-1]
 		return b
 	}
-	return make([]byte, 0, 4096)
+	return make([]byte, 0, max(size, minOutBuf))
 }
 
 func (l *loopCore) giveSpare(b []byte) {
