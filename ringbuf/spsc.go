@@ -14,6 +14,13 @@ import "sync/atomic"
 // Loads tail (acquire) and only then reads slots below it. Symmetrically the
 // consumer reads slots, then Stores head; the producer Loads head before
 // overwriting slots below head+cap. A batch is published with one Store.
+// Polling: a Pop on an empty ring must reload tail (the Waker's re-check relies
+// on it), and a Push on a full ring must reload head. A caller that retries in
+// a tight loop therefore pulls the other side's counter line to its core on
+// every call, and the other side's next Store (XCHG on amd64, which waits for
+// the line) pays a cross-core transfer per item; the ring then stays empty (or
+// full) because the side doing the work is the one slowed down. Callers back
+// off when a call fails: the shard sleeps on its Waker.
 // Rejected alternative: a mutex-guarded slice, or a buffered channel, which
 // takes a lock per operation.
 type SPSC[T any] struct {
