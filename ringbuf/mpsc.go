@@ -2,8 +2,8 @@ package ringbuf
 
 import "sync/atomic"
 
-// mpscSlot is one MPSC cell: a sequence number and the value it guards.
-type mpscSlot[T any] struct {
+// seqSlot is one ring cell: a sequence number and the value it guards.
+type seqSlot[T any] struct {
 	seq atomic.Uint64
 	val T
 }
@@ -29,7 +29,7 @@ type MPSC[T any] struct {
 	head  atomic.Uint64
 	_     [cacheLine - 8]byte
 	mask  uint64
-	slots []mpscSlot[T]
+	slots []seqSlot[T]
 	_     [cacheLine]byte
 }
 
@@ -37,7 +37,7 @@ type MPSC[T any] struct {
 // power of two (at least 2).
 func NewMPSC[T any](capacity int) *MPSC[T] {
 	n := roundPow2(capacity)
-	r := &MPSC[T]{mask: uint64(n - 1), slots: make([]mpscSlot[T], n)}
+	r := &MPSC[T]{mask: uint64(n - 1), slots: make([]seqSlot[T], n)}
 	for i := range r.slots {
 		r.slots[i].seq.Store(uint64(i))
 	}

@@ -38,3 +38,35 @@ func TestSPSCStress(t *testing.T) {
 		}
 	}
 }
+
+// TestSPSCReleaseOnEmpty checks the lazy head: slots popped are released at
+// least every k Pops and always when a Pop finds the ring empty, so a
+// producer never waits on a consumer that has gone to sleep.
+func TestSPSCReleaseOnEmpty(t *testing.T) {
+	r := NewSPSC[int](1024)
+	for lap := 0; lap < 3; lap++ {
+		n := 0
+		for r.Push(n) {
+			n++
+		}
+		if n != 1024 {
+			t.Fatalf("lap %d: pushed %d into an empty ring of 1024", lap, n)
+		}
+		for i := 0; i < 40; i++ { // 40 Pops: at least two releases of 16
+			if v, ok := r.Pop(); !ok || v != i {
+				t.Fatalf("pop %d: %d, %v", i, v, ok)
+			}
+		}
+		if !r.Push(-1) {
+			t.Fatal("no room after 40 Pops: head was not released every 16")
+		}
+		for {
+			if _, ok := r.Pop(); !ok {
+				break
+			}
+		}
+		if r.Len() != 0 {
+			t.Fatalf("Len %d after draining", r.Len())
+		}
+	}
+}
