@@ -1,0 +1,100 @@
+package spool
+
+import (
+	"errors"
+
+	"github.com/klauspost/compress/s2"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Codec names how bodies are compressed. The first byte of every stored body
+// is its codec, so a spool written with one codec reads under another.
+type Codec uint8
+
+const (
+	// CodecZstd is zstd at its fastest level: the default (see the
+	// compression benchmark in compress_bench_test.go).
+	CodecZstd Codec = iota
+	// CodecS2 is S2 (Snappy-compatible, faster, larger).
+	CodecS2
+	// CodecNone stores bodies as they are.
+	CodecNone
+	codecCount
+)
+
+// Stored body tags (the first byte of a body value).
+const (
+	tagRaw  byte = 0
+	tagZstd byte = 1
+	tagS2   byte = 2
+)
+
+// minCompress is the body size below which compressing is not worth its cost.
+const minCompress = 256
+
+// compressor encodes and decodes bodies; safe for concurrent use (zstd's
+// EncodeAll and DecodeAll are).
+type compressor struct {
+	codec Codec
+	enc   *zstd.Encoder
+	dec   *zstd.Decoder
+}
+
+func newCompressor(c Codec) (*compressor, error) {
+	if c >= codecCount {
+		return nil, errors.New("spool: unknown codec")
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderCRC(true), zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		return nil, err
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
+	if err != nil {
+		return nil, err
+	}
+	return &compressor{codec: c, enc: enc, dec: dec}, nil
+}
+
+// encode appends the stored form of body to dst.
+func (c *compressor) encode(dst, body []byte) []byte {
+	if len(body) < minCompress || c.codec == CodecNone {
+		return append(append(dst, tagRaw), body...)
+	}
+	switch c.codec {
+	case CodecS2:
+		dst = append(dst, tagS2)
+		return append(dst, s2.Encode(nil, body)...)
+	default:
+		return c.enc.EncodeAll(body, append(dst, tagZstd))
+	}
+}
+
+// decode returns the body a stored value holds.
+func (c *compressor) decode(v []byte) ([]byte, error) {
+	if len(v) == 0 {
+		return nil, ErrCorrupt
+	}
+	switch v[0] {
+	case tagRaw:
+		return append([]byte(nil), v[1:]...), nil
+	case tagZstd:
+		b, err := c.dec.DecodeAll(v[1:], nil)
+		if err != nil {
+			return nil, ErrCorrupt
+		}
+		return b, nil
+	case tagS2:
+		b, err := s2.Decode(nil, v[1:])
+		if err != nil {
+			return nil, ErrCorrupt
+		}
+		return b, nil
+	}
+	return nil, ErrCorrupt
+}
+
+func (c *compressor) close() {
+	_ = c.enc.Close()
+	c.dec.Close()
+}

@@ -1,0 +1,336 @@
+package spool
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// maxPooledBuf bounds the scratch buffers kept for reuse.
+const maxPooledBuf = 256 << 10
+
+// Options configure a Spool. The zero value is usable.
+type Options struct {
+	// FS is the file system (default the OS's); tests pass vfs.NewMem()
+	// or an errorfs wrapper.
+	FS vfs.FS
+	// Codec compresses bodies (default CodecZstd).
+	Codec Codec
+	// MaxGroup bounds the batches merged into one commit (default 1024).
+	MaxGroup int
+	// Logf receives Pebble's errors (default: dropped).
+	Logf func(format string, args ...any)
+}
+
+// Spool is the durable message store. All methods are safe for concurrent use.
+type Spool struct {
+	db       *pebble.DB
+	comp     *compressor
+	ids      *idGen
+	reqs     chan *commitReq
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	maxBatch int
+	closing  sync.Once
+	failed   atomic.Pointer[error]
+	stats    counters
+	bufs     sync.Pool
+}
+
+// counters are the spool's statistics (read with Stats).
+type counters struct {
+	appends, commits, syncs, bodyBytes, storedBytes atomic.Uint64
+}
+
+// Stats is a snapshot of the spool's counters.
+type Stats struct {
+	// Appends counts messages made durable; Commits the Pebble batches
+	// written (one per group) and Syncs those with an fsync.
+	Appends, Commits, Syncs uint64
+	// BodyBytes and StoredBytes total the appended bodies before and after
+	// compression.
+	BodyBytes, StoredBytes uint64
+}
+
+// Open opens (creating if needed) the spool in dir. Existing messages are
+// read with Scan.
+func Open(dir string, opts Options) (*Spool, error) {
+	comp, err := newCompressor(opts.Codec)
+	if err != nil {
+		return nil, err
+	}
+	po := &pebble.Options{FS: opts.FS, FormatMajorVersion: pebble.FormatNewest, Logger: quietLogger{opts.Logf}}
+	if po.FS == nil {
+		po.FS = vfs.Default
+	}
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		comp.close()
+		return nil, storageError(err)
+	}
+	s := &Spool{db: db, comp: comp, ids: newIDGen(), reqs: make(chan *commitReq),
+		stop: make(chan struct{}), maxBatch: opts.MaxGroup}
+	if s.maxBatch <= 0 {
+		s.maxBatch = 1024
+	}
+	s.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
+	s.wg.Add(1)
+	go s.committer()
+	return s, nil
+}
+
+// quietLogger routes Pebble's log lines to Logf, dropping informational ones.
+type quietLogger struct{ logf func(string, ...any) }
+
+func (l quietLogger) Infof(string, ...any) {}
+func (l quietLogger) Errorf(format string, args ...any) {
+	if l.logf != nil {
+		l.logf("spool: "+format, args...)
+	}
+}
+func (l quietLogger) Fatalf(format string, args ...any) {
+	l.Errorf(format, args...)
+	panic("spool: pebble fatal error")
+}
+
+// Append stores m and body durably, then returns m's new ID. It returns only
+// after the write is fsynced, sharing the fsync with concurrent callers
+// (group commit). It sets m.ID, m.Size, m.Received (if zero) and each
+// recipient's Index. On ErrFull or ErrIO nothing of the message is stored:
+// the batch is atomic. ctx is honoured until the message is handed to the
+// committer; after that Append waits for the outcome, so that a caller never
+// refuses a message that was in fact stored.
+func (s *Spool) Append(ctx context.Context, m *Message, body []byte) (ID, error) {
+	if err := ctx.Err(); err != nil {
+		return ID{}, err
+	}
+	if len(m.Recipients) == 0 {
+		return ID{}, errors.New("spool: message without recipients")
+	}
+	if len(m.Recipients) > 1<<16 {
+		return ID{}, errors.New("spool: more than 65536 recipients")
+	}
+	now := time.Now()
+	m.ID = s.ids.next(now)
+	if m.Received.IsZero() {
+		m.Received = now
+	}
+	m.Size = int64(len(body))
+	bp := s.bufs.Get().(*[]byte)
+	defer func() { s.bufs.Put(bp) }()
+	buf := (*bp)[:0]
+
+	b := s.db.NewBatch()
+	defer b.Close()
+	var key [rcptKeyLen]byte
+	stored := s.comp.encode(buf, body)
+	_ = b.Set(bodyKey(key[:0], m.ID), stored, nil)
+	storedLen := len(stored)
+	buf = encodeMeta(stored[:0], m)
+	_ = b.Set(metaKey(key[:0], m.ID), buf, nil)
+	for i := range m.Recipients {
+		r := &m.Recipients[i]
+		r.Index = uint16(i)
+		buf = encodeRcpt(buf[:0], r)
+		_ = b.Set(rcptKey(key[:0], m.ID, r.Index), buf, nil)
+	}
+	if cap(buf) <= maxPooledBuf {
+		*bp = buf
+	}
+	if err := s.commit(b, true); err != nil {
+		return ID{}, err
+	}
+	s.stats.appends.Add(1)
+	s.stats.bodyBytes.Add(uint64(len(body)))
+	s.stats.storedBytes.Add(uint64(storedLen))
+	return m.ID, nil
+}
+
+// UpdateRecipient rewrites one recipient's state (attempts, next attempt,
+// last reply), naming it by r.Index. The write is batched with others and
+// not fsynced: after a crash the previous state may come back, which costs
+// at most one extra attempt.
+func (s *Spool) UpdateRecipient(id ID, r *Recipient) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	var key [rcptKeyLen]byte
+	_ = b.Set(rcptKey(key[:0], id, r.Index), encodeRcpt(nil, r), nil)
+	return s.commit(b, false)
+}
+
+// FinishRecipient deletes a recipient that reached a final outcome. Not
+// fsynced: after a crash the recipient may be retried once (at-least-once).
+func (s *Spool) FinishRecipient(id ID, index uint16) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	var key [rcptKeyLen]byte
+	_ = b.Delete(rcptKey(key[:0], id, index), nil)
+	return s.commit(b, false)
+}
+
+// Delete removes a message whose recipients are all final: its meta record,
+// its body and recipient records 0..recipients-1. Not fsynced (see
+// FinishRecipient).
+func (s *Spool) Delete(id ID, recipients int) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	var key [rcptKeyLen]byte
+	for i := 0; i < recipients && i < 1<<16; i++ {
+		_ = b.Delete(rcptKey(key[:0], id, uint16(i)), nil)
+	}
+	_ = b.Delete(metaKey(key[:0], id), nil)
+	_ = b.Delete(bodyKey(key[:0], id), nil)
+	return s.commit(b, false)
+}
+
+// Body returns a message's body, decompressed.
+func (s *Spool) Body(id ID) ([]byte, error) {
+	var key [bodyKeyLen]byte
+	v, closer, err := s.db.Get(bodyKey(key[:0], id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, storageError(err)
+	}
+	defer closer.Close()
+	return s.comp.decode(v)
+}
+
+// Get returns one message with its live recipients.
+func (s *Spool) Get(id ID) (*Message, error) {
+	lo, hi := messageRange(id)
+	var found *Message
+	err := s.scanRange(lo, hi, func(m *Message) error { found = m; return nil })
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, ErrNotFound
+	}
+	return found, nil
+}
+
+// Scan calls fn for every spooled message, in ID (arrival) order, with its
+// live recipients: one ordered pass over the queue keys, which is how a
+// restart rebuilds every queue. fn may keep m. An error from fn stops the
+// scan and is returned.
+func (s *Spool) Scan(fn func(m *Message) error) error {
+	return s.scanRange([]byte{prefixQueue}, []byte{prefixQueue + 1}, fn)
+}
+
+func (s *Spool) scanRange(lo, hi []byte, fn func(m *Message) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return storageError(err)
+	}
+	defer it.Close()
+	var cur *Message
+	for valid := it.First(); valid; valid = it.Next() {
+		k := it.Key()
+		if len(k) < metaKeyLen {
+			return ErrCorrupt
+		}
+		var id ID
+		copy(id[:], k[1:17])
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return storageError(err)
+		}
+		switch k[17] {
+		case kindMeta:
+			if cur != nil {
+				if err := fn(cur); err != nil {
+					return err
+				}
+			}
+			cur = &Message{ID: id}
+			if err := decodeMeta(v, cur); err != nil {
+				return corruptAt(id, err)
+			}
+		case kindRcpt:
+			if cur == nil || cur.ID != id || len(k) != rcptKeyLen {
+				continue // a recipient whose meta record is gone: deleted message
+			}
+			var r Recipient
+			if err := decodeRcpt(v, &r); err != nil {
+				return corruptAt(id, err)
+			}
+			r.Index = uint16(k[18])<<8 | uint16(k[19])
+			cur.Recipients = append(cur.Recipients, r)
+		default:
+			return corruptAt(id, ErrCorrupt)
+		}
+	}
+	if err := it.Error(); err != nil {
+		return storageError(err)
+	}
+	if cur != nil {
+		return fn(cur)
+	}
+	return nil
+}
+
+func corruptAt(id ID, err error) error {
+	return &corruptError{id: id, err: err}
+}
+
+type corruptError struct {
+	id  ID
+	err error
+}
+
+func (e *corruptError) Error() string { return "spool: message " + e.id.String() + ": " + e.err.Error() }
+func (e *corruptError) Unwrap() error { return e.err }
+
+// Stats returns the counters.
+func (s *Spool) Stats() Stats {
+	return Stats{Appends: s.stats.appends.Load(), Commits: s.stats.commits.Load(), Syncs: s.stats.syncs.Load(),
+		BodyBytes: s.stats.bodyBytes.Load(), StoredBytes: s.stats.storedBytes.Load()}
+}
+
+// DiskUsage returns the bytes the spool occupies on disk (Pebble's estimate).
+func (s *Spool) DiskUsage() uint64 { return s.db.Metrics().DiskSpaceUsage() }
+
+// Unhealthy reports the sticky storage failure, if any, without I/O or
+// allocation, so inbound can refuse with 452 4.3.1 before reading a body.
+func (s *Spool) Unhealthy() (string, bool) {
+	if p := s.failed.Load(); p != nil {
+		return (*p).Error(), true
+	}
+	return "", false
+}
+
+func (s *Spool) setFailed(err error) {
+	s.failed.CompareAndSwap(nil, &err)
+}
+
+func (s *Spool) failedErr() error {
+	if p := s.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Flush makes every write so far durable (including unsynced updates and deletes).
+func (s *Spool) Flush() error {
+	return storageError(s.db.LogData(nil, pebble.Sync))
+}
+
+// Close stops the committer and closes the store. Calls after Close
+// return ErrClosed.
+func (s *Spool) Close() error {
+	var err error
+	s.closing.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		err = s.db.Close()
+		s.comp.close()
+	})
+	return err
+}
