@@ -51,8 +51,11 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
+// appendTime appends t in Unix nanoseconds; zero means no time, and so do
+// times at or before the Unix epoch (which decoding has always read back
+// as zero), so that every encoding decodes.
 func appendTime(dst []byte, t time.Time) []byte {
-	if t.IsZero() {
+	if t.IsZero() || t.UnixNano() <= 0 {
 		return binary.AppendUvarint(dst, 0)
 	}
 	return binary.AppendUvarint(dst, uint64(t.UnixNano()))
@@ -106,9 +109,11 @@ func (r *reader) byte1() byte {
 	return c
 }
 
+// uvarint reads a minimal uvarint (a longer one, ending in a zero byte, is
+// not what encoding writes: rejecting it keeps records canonical).
 func (r *reader) uvarint() uint64 {
 	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
+	if n <= 0 || n > 1 && r.b[n-1] == 0 {
 		r.bad = true
 		return 0
 	}
@@ -129,7 +134,10 @@ func (r *reader) str() string {
 
 func (r *reader) time() time.Time {
 	ns := r.uvarint()
-	if ns == 0 || ns > 1<<63-1 {
+	if ns > 1<<63-1 {
+		r.bad = true // appendTime writes no such value
+	}
+	if ns == 0 || r.bad {
 		return time.Time{}
 	}
 	return time.Unix(0, int64(ns))
@@ -150,7 +158,7 @@ func decodeMeta(b []byte, m *Message) error {
 	m.Size = int64(r.uvarint())
 	n := r.uvarint()
 	m.From, m.EnvID, m.Job, m.VMTA, m.Origin = r.str(), r.str(), r.str(), r.str(), r.str()
-	if r.bad || len(r.b) != 0 || n > 1<<16 || m.Ret > RetHdrs || m.Body > BodyBinaryMIME {
+	if r.bad || len(r.b) != 0 || n > 1<<16 || flags&^1 != 0 || m.Ret > RetHdrs || m.Body > BodyBinaryMIME {
 		return ErrCorrupt
 	}
 	m.Recipients = make([]Recipient, 0, n)
