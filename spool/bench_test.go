@@ -22,7 +22,7 @@ func BenchmarkAppendDurable(b *testing.B) {
 	body := bytes.Repeat([]byte("Lorem ipsum dolor sit amet, consectetur adipiscing elit.\r\n"), 80)[:4096]
 	for _, callers := range []int{1, 16, 256} {
 		b.Run("callers="+strconv.Itoa(callers), func(b *testing.B) {
-			codec := CodecZstd
+			codec := CodecAuto
 			if os.Getenv("VOLLEY_SPOOL_CODEC") == "none" {
 				codec = CodecNone
 			}

@@ -289,7 +289,7 @@ func TestCompressionReport(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "spool on disk, %d messages (after a full compaction):\n%-8s %14s %14s %14s %12s\n",
 		n, "codec", "stored B/msg", "DiskUsage/msg", "files B/msg", "append MB/s")
-	for _, c := range []Codec{CodecZstd, CodecS2, CodecNone} {
+	for _, c := range []Codec{CodecAuto, CodecZstd, CodecS2, CodecNone} {
 		d := measureDisk(t, c, corpus)
 		fmt.Fprintf(&b, "%-8s %14.0f %14.0f %14.0f %12.1f\n", codecName(c), d.stored/float64(n),
 			d.usage/float64(n), d.files/float64(n), float64(raw)/1e6/d.appendTime.Seconds())
@@ -298,7 +298,7 @@ func TestCompressionReport(t *testing.T) {
 }
 
 func codecName(c Codec) string {
-	return [...]string{CodecZstd: "zstd", CodecS2: "s2", CodecNone: "none"}[c]
+	return [...]string{CodecAuto: "auto", CodecZstd: "zstd", CodecS2: "s2", CodecNone: "none"}[c]
 }
 
 type diskStats struct {
