@@ -1,0 +1,52 @@
+// Command volleyd is the Volley MTA daemon. With no --config it runs the
+// embedded default config (SMTP on 127.0.0.1:2525, spool under ./var/).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/volleymta/volley/engine"
+	"github.com/volleymta/volley/engine/config"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("volleyd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (default: the embedded default config)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg := config.Default()
+	if *path != "" {
+		var probs []config.Problem
+		cfg, probs = config.Load(*path)
+		if len(probs) > 0 {
+			for _, p := range probs {
+				fmt.Fprintln(stderr, p)
+			}
+			return 1
+		}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	err := engine.Run(ctx, engine.Options{Config: cfg, Logf: func(format string, a ...any) {
+		log.Info(fmt.Sprintf(format, a...))
+	}})
+	if err != nil {
+		fmt.Fprintln(stderr, "volleyd:", err)
+		return 1
+	}
+	return 0
+}

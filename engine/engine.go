@@ -1,0 +1,154 @@
+// Package engine wires volleyd together: the spool, the shard loops, the
+// inbound SMTP service and the pickup directory, for one config snapshot.
+//
+// Responsibility: start everything in order (spool first, so nothing is
+// accepted that cannot be stored), run until the context ends, then stop
+// in reverse order: listeners and sessions first, the spool last.
+//
+// Not responsible for: flags, signals and the process (cmd/volleyd).
+//
+// Concurrency: Run starts the shard goroutines (engine/shard), the pickup
+// goroutine, and one short-lived goroutine per message commit (each waits
+// for its group's fsync; many waiting together make the groups large).
+//
+// Failure behaviour: a config without a <spool> block, a spool that does
+// not open or a listener that cannot bind makes Run return an error before
+// anything is served. A session in the middle of a message when Run stops
+// never got its 250, so the client sends the message again.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"sync"
+
+	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/inbound"
+	"github.com/volleymta/volley/engine/pickup"
+	"github.com/volleymta/volley/engine/shard"
+	"github.com/volleymta/volley/iouring"
+	"github.com/volleymta/volley/spool"
+)
+
+// Options configure Run.
+type Options struct {
+	// Config is the configuration to run. Required.
+	Config *config.Config
+	// Logf receives operational log lines. Default: dropped.
+	Logf func(format string, args ...any)
+	// Ready, when set, is called once every listener is bound, with their
+	// addresses (shard 0's; every shard binds the same ones).
+	Ready func(listeners []netip.AddrPort)
+}
+
+// Run serves the config until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	cfg := opts.Config
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if len(cfg.Spools) == 0 {
+		return errors.New("engine: the config has no <spool> block")
+	}
+	dir := cfg.Spools[0].Dir
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("engine: spool %s: %w", dir, err)
+	}
+	sp, err := spool.Open(dir, spool.Options{Logf: logf})
+	if err != nil {
+		return fmt.Errorf("engine: spool %s: %w", dir, err)
+	}
+	defer sp.Close()
+
+	var commits sync.WaitGroup
+	defer commits.Wait()
+	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits}, Health: sp, Logf: logf})
+	if err != nil {
+		return err
+	}
+	engine, err := iouring.ParseEngine(orDefault(cfg.Global.IOEngine, "auto"))
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	var bound []netip.AddrPort
+	g, err := shard.Start(shard.Options{Count: cfg.Global.Shards, IO: iouring.Options{Engine: engine, Logf: logf},
+		Setup: func(s *shard.Shard) error {
+			addrs, err := svc.Listen(s.Reactor)
+			if s.ID == 0 {
+				mu.Lock()
+				bound = addrs
+				mu.Unlock()
+			}
+			return err
+		}})
+	if err != nil {
+		return err
+	}
+	logf("volleyd: %d shards on %s, listening on %v, spool %s", g.Count(), g.Engine(), bound, dir)
+	if opts.Ready != nil {
+		opts.Ready(bound)
+	}
+	pickupDone := startPickup(ctx, cfg, sp, logf)
+	<-ctx.Done()
+	g.Stop()
+	err = g.Wait()
+	<-pickupDone
+	return err
+}
+
+// startPickup runs the pickup directory when the config has one.
+func startPickup(ctx context.Context, cfg *config.Config, sp *spool.Spool, logf func(string, ...any)) <-chan struct{} {
+	done := make(chan struct{})
+	pc := cfg.Global.Pickup
+	if pc.Dir == "" {
+		close(done)
+		return done
+	}
+	if err := os.MkdirAll(pc.Dir, 0o750); err != nil {
+		logf("volleyd: pickup disabled: %v", err)
+		close(done)
+		return done
+	}
+	p, err := pickup.New(pickup.Options{Dir: pc.Dir, BadDir: pc.BadDir, Spool: sp,
+		RemoveDot: cfg.Global.PickupRemoveDot, Logf: logf})
+	if err != nil {
+		logf("volleyd: pickup disabled: %v", err)
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		if err := p.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			logf("volleyd: pickup stopped: %v", err)
+		}
+	}()
+	return done
+}
+
+// committer runs each spool append on its own goroutine: the append waits
+// for its group's fsync, and concurrent waiters are what make groups large.
+type committer struct {
+	sp *spool.Spool
+	wg *sync.WaitGroup
+}
+
+func (c *committer) Commit(m *spool.Message, body []byte, done func(spool.ID, error)) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		id, err := c.sp.Append(context.Background(), m, body)
+		done(id, err)
+	}()
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,43 @@
+package inbound
+
+import "time"
+
+// appendReceived appends the Received header of RFC 5321 §4.4:
+//
+//	Received: from HELO ([IP])
+//		by HOST (Volley) with ESMTP; DATE
+func appendReceived(dst []byte, ss *session, now time.Time) []byte {
+	dst = append(dst, "Received: from "...)
+	helo := ss.helo
+	if helo == "" {
+		helo = "unknown"
+	}
+	dst = append(dst, helo...)
+	dst = append(dst, " (["...)
+	dst = ss.remote.Addr().Unmap().AppendTo(dst)
+	dst = append(dst, "])\r\n\tby "...)
+	dst = append(dst, ss.svc.hostname...)
+	dst = append(dst, " (Volley) with "...)
+	dst = append(dst, protocolName(ss.srv.TLS(), ss.srv.Authenticated())...)
+	if len(ss.tx.rcpts) == 1 {
+		dst = append(dst, "\r\n\tfor <"...)
+		dst = append(dst, ss.tx.rcpts[0].Addr...)
+		dst = append(dst, '>')
+	}
+	dst = append(dst, ";\r\n\t"...)
+	dst = now.AppendFormat(dst, "Mon, 02 Jan 2006 15:04:05 -0700")
+	return append(dst, "\r\n"...)
+}
+
+// protocolName is the "with" keyword of RFC 3848.
+func protocolName(tls, auth bool) string {
+	switch {
+	case tls && auth:
+		return "ESMTPSA"
+	case tls:
+		return "ESMTPS"
+	case auth:
+		return "ESMTPA"
+	}
+	return "ESMTP"
+}

@@ -1,0 +1,143 @@
+package inbound
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+
+	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/iouring"
+	"github.com/volleymta/volley/smtpwire"
+	"github.com/volleymta/volley/spool"
+)
+
+// Committer makes a message durable off the shard's loop. Commit must not
+// block: it queues the work and later calls done, on any goroutine, with the
+// spool's outcome (nil only once the message is fsynced).
+type Committer interface {
+	Commit(m *spool.Message, body []byte, done func(spool.ID, error))
+}
+
+// Health reports a sticky spool failure without I/O (spool.Spool.Unhealthy).
+type Health interface {
+	Unhealthy() (string, bool)
+}
+
+// Options configure a Service.
+type Options struct {
+	// Config is the configuration snapshot sessions start with. Required.
+	Config *config.Config
+	// Commit makes messages durable. Required.
+	Commit Committer
+	// Health, when set, lets DATA be refused at once while the spool is failing.
+	Health Health
+	// Logf receives connection and command logs where the source asks for
+	// them (log-connections, log-commands). Default: dropped.
+	Logf func(format string, args ...any)
+}
+
+// Counters count what the service did; safe to read from any goroutine.
+type Counters struct {
+	Sessions, Messages, Recipients atomic.Uint64
+	// Refused counts messages answered 4xx because the spool failed;
+	// RelayDenied counts recipients refused with 550 5.7.1.
+	Refused, RelayDenied atomic.Uint64
+}
+
+// Service holds what every session of every shard shares (read-only after
+// New, apart from Counters).
+type Service struct {
+	opts     Options
+	hostname string
+	Counters Counters
+}
+
+// New checks opts and returns a Service.
+func New(opts Options) (*Service, error) {
+	if opts.Config == nil || opts.Commit == nil {
+		return nil, fmt.Errorf("inbound: Config and Commit are required")
+	}
+	host := "localhost"
+	if hs := opts.Config.Global.HostNames; len(hs) > 0 && hs[0] != "" {
+		host = hs[0]
+	}
+	return &Service{opts: opts, hostname: host}, nil
+}
+
+// Listen binds every smtp-listener of the config on reactor r (each shard
+// calls it on its own loop; SO_REUSEPORT spreads clients over the shards)
+// and returns the bound addresses.
+func (s *Service) Listen(r iouring.Reactor) ([]netip.AddrPort, error) {
+	var bound []netip.AddrPort
+	for _, l := range s.opts.Config.Global.Listeners {
+		source := l.Source
+		addr, err := r.Listen(l.Addr, func(r iouring.Reactor, c iouring.Conn, remote, local netip.AddrPort) iouring.ConnHandler {
+			return s.newSession(remote, local, source)
+		})
+		if err != nil {
+			return bound, fmt.Errorf("inbound: smtp-listener %s (%s): %w", l.Addr, l.Pos, err)
+		}
+		bound = append(bound, addr)
+	}
+	return bound, nil
+}
+
+// serverConfig builds the smtpwire policy for one client's source settings.
+func (s *Service) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfig {
+	caps := smtpwire.Capabilities{Ext: smtpwire.ExtPipelining | smtpwire.ExtSize | smtpwire.Ext8BitMIME |
+		smtpwire.ExtEnhancedStatusCodes | smtpwire.ExtDSN}
+	if src.AllowChunking {
+		caps.Ext |= smtpwire.ExtChunking | smtpwire.ExtBinaryMIME
+	}
+	if src.AllowSMTPUTF8 {
+		caps.Ext |= smtpwire.ExtSMTPUTF8
+	}
+	caps.MaxSize = src.MaxMessageSize
+	maxRcpt := src.MaxRcptPerMessage
+	if maxRcpt <= 0 {
+		maxRcpt = 1 << 16 // the spool's limit per message
+	}
+	return &smtpwire.ServerConfig{
+		Hostname:      s.hostname,
+		Banner:        "ESMTP Volley",
+		Caps:          caps,
+		MaxRecipients: maxRcpt,
+		Data:          smtpwire.UnstuffOptions{MaxLine: 0, Bare: smtpwire.BareNormalize},
+		MaxErrors:     20,
+		RequireAuth:   src.RequireAuth,
+		RequireTLS:    src.RequireStartTLS,
+	}
+}
+
+// mayRelayTo reports whether a client with settings src may send to domain.
+func (s *Service) mayRelayTo(src *config.SourceSettings, authed bool, domain string) bool {
+	if src.AlwaysAllowRelaying || authed {
+		return true
+	}
+	g := &s.opts.Config.Global
+	if g.AlwaysAllowRelaying {
+		return true
+	}
+	for _, p := range g.RelayDomains {
+		if p.Match(domain) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) logf(format string, args ...any) {
+	if s.opts.Logf != nil {
+		s.opts.Logf(format, args...)
+	}
+}
+
+// domainOf returns the lower-cased domain of an address.
+func domainOf(addr []byte) string {
+	at := strings.LastIndexByte(string(addr), '@')
+	if at < 0 {
+		return ""
+	}
+	return strings.ToLower(string(addr[at+1:]))
+}

@@ -1,0 +1,272 @@
+package inbound
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/iouring"
+	"github.com/volleymta/volley/smtpwire"
+	"github.com/volleymta/volley/spool"
+)
+
+// session is one SMTP connection. It lives on its shard's loop.
+type session struct {
+	iouring.Base
+	svc    *Service
+	source string // the listener's source= name
+	remote netip.AddrPort
+	local  netip.AddrPort
+
+	r   iouring.Reactor
+	c   iouring.Conn
+	src *config.SourceSettings
+	srv smtpwire.Server
+
+	// in holds input Feed has not consumed yet (a partial command, or
+	// commands pipelined behind a message being committed).
+	in []byte
+	// committing: a message is with the Committer; input waits.
+	committing bool
+	closed     bool
+
+	helo string
+	tx   transaction
+}
+
+// transaction is the envelope of the message being received.
+type transaction struct {
+	from  string
+	envID string
+	ret   spool.Ret
+	body  spool.BodyType
+	utf8  bool
+	rcpts []spool.Recipient
+}
+
+var (
+	replyRelayDenied = smtpwire.Reply{Code: smtpwire.C550MailboxUnavail, Enh: smtpwire.E571DeliveryNotAuth, Text: "Relaying denied"}
+	replyNoStorage   = smtpwire.Reply{Code: smtpwire.C452InsufficientStorage, Enh: smtpwire.E431SystemFull, Text: "Insufficient system storage, try again later"}
+	replyNotImpl     = smtpwire.Reply{Code: smtpwire.C502NotImplemented, Enh: smtpwire.E551InvalidCommand, Text: "Command not implemented"}
+)
+
+func (s *Service) newSession(remote, local netip.AddrPort, source string) *session {
+	s.Counters.Sessions.Add(1)
+	return &session{svc: s, source: source, remote: remote, local: local}
+}
+
+// OnOpen applies the client's <source> policy and greets it.
+func (ss *session) OnOpen(r iouring.Reactor, c iouring.Conn, err error) iouring.Action {
+	if err != nil {
+		return iouring.Close
+	}
+	ss.r, ss.c = r, c
+	ss.src = ss.svc.opts.Config.SourceFor(ss.remote.Addr(), ss.source, false)
+	if ss.src.LogConnections {
+		ss.svc.logf("inbound: connection from %s to %s", ss.remote, ss.local)
+	}
+	if !ss.src.SMTPService {
+		_ = r.Send(c, []byte("554 5.7.1 "+ss.svc.hostname+" service not available to "+ss.remote.Addr().String()+"\r\n"))
+		return iouring.Drain
+	}
+	ss.srv.Reset(ss.svc.serverConfig(ss.src))
+	ss.srv.Greet()
+	ss.armTimeout(ss.src.SMTPCommandTimeout)
+	ss.flush()
+	return iouring.Continue
+}
+
+func (ss *session) armTimeout(d time.Duration) {
+	if d > 0 {
+		_ = ss.r.SetTimeout(ss.c, d)
+	}
+}
+
+// OnData feeds the session machine.
+func (ss *session) OnData(r iouring.Reactor, c iouring.Conn, p []byte) iouring.Action {
+	if len(ss.in) > 0 {
+		ss.in = append(ss.in, p...)
+		return ss.run(ss.in, true)
+	}
+	return ss.run(p, false)
+}
+
+// run feeds buf (owned says it is ss.in) until the machine needs more input
+// or waits for a commit, keeps what is left and flushes the replies.
+func (ss *session) run(buf []byte, owned bool) iouring.Action {
+	for !ss.committing {
+		n, ev := ss.srv.Feed(buf)
+		buf = buf[n:]
+		if ev == smtpwire.SEvNone {
+			break
+		}
+		if ev == smtpwire.SEvQuit {
+			ss.flush()
+			return iouring.Drain
+		}
+		ss.event(ev)
+	}
+	if owned {
+		ss.in = ss.in[:copy(ss.in, buf)] // buf is a suffix of ss.in: copy moves it down
+	} else {
+		ss.in = append(ss.in[:0], buf...)
+	}
+	ss.flush()
+	if ss.srv.Closed() {
+		return iouring.Drain
+	}
+	return iouring.Continue
+}
+
+// flush sends the replies collected so far.
+func (ss *session) flush() {
+	if len(ss.srv.Out) > 0 {
+		if ss.src != nil && ss.src.LogCommands {
+			ss.svc.logf("inbound: %s <- %q", ss.remote, ss.srv.Out)
+		}
+		_ = ss.r.Send(ss.c, ss.srv.Out)
+		ss.srv.Out = ss.srv.Out[:0]
+	}
+}
+
+// event decides one event of the session machine.
+func (ss *session) event(ev smtpwire.ServerEvent) {
+	cmd := &ss.srv.Cmd
+	switch ev {
+	case smtpwire.SEvHello:
+		ss.helo = string(cmd.Arg)
+		ss.srv.Accept()
+	case smtpwire.SEvMail:
+		ss.startTransaction(cmd)
+		ss.srv.Accept()
+	case smtpwire.SEvRcpt:
+		ss.recipient(cmd)
+	case smtpwire.SEvData:
+		if why, bad := ss.unhealthy(); bad {
+			ss.svc.Counters.Refused.Add(1)
+			ss.svc.logf("inbound: %s: refusing DATA: %s", ss.remote, why)
+			ss.srv.Reply(replyNoStorage)
+			return
+		}
+		ss.srv.Body = ss.srv.Body[:0]
+		ss.armTimeout(ss.src.SMTPDataTimeout)
+		ss.srv.Accept()
+	case smtpwire.SEvMessage:
+		ss.commit()
+	default: // AUTH and STARTTLS are not announced yet
+		ss.srv.Reply(replyNotImpl)
+	}
+}
+
+func (ss *session) unhealthy() (string, bool) {
+	if h := ss.svc.opts.Health; h != nil {
+		return h.Unhealthy()
+	}
+	return "", false
+}
+
+// startTransaction records MAIL FROM and its parameters.
+func (ss *session) startTransaction(cmd *smtpwire.Command) {
+	tx := &ss.tx
+	tx.from, tx.envID, tx.rcpts = "", "", tx.rcpts[:0]
+	if !cmd.Path.Null {
+		tx.from = string(cmd.Path.Mailbox)
+	}
+	if len(cmd.Mail.EnvID) > 0 {
+		if v, err := smtpwire.DecodeXtext(nil, cmd.Mail.EnvID); err == nil {
+			tx.envID = string(v)
+		}
+	}
+	tx.ret = spool.Ret(cmd.Mail.Ret) // both follow RFC 3461's order: unset, FULL, HDRS
+	tx.utf8 = cmd.Mail.SMTPUTF8
+	switch cmd.Mail.Body {
+	case smtpwire.Body8BitMIME:
+		tx.body = spool.Body8BitMIME
+	case smtpwire.BodyBinaryMIME:
+		tx.body = spool.BodyBinaryMIME
+	default:
+		tx.body = spool.Body7Bit
+	}
+}
+
+// recipient checks relaying and records an accepted RCPT.
+func (ss *session) recipient(cmd *smtpwire.Command) {
+	if !ss.svc.mayRelayTo(ss.src, ss.srv.Authenticated(), domainOf(cmd.Path.Mailbox)) {
+		ss.svc.Counters.RelayDenied.Add(1)
+		ss.srv.Reply(replyRelayDenied)
+		return
+	}
+	rc := spool.Recipient{Addr: string(cmd.Path.Mailbox), Notify: spool.Notify(cmd.Rcpt.Notify)}
+	if len(cmd.Rcpt.ORCPT) > 0 {
+		if v, err := smtpwire.DecodeXtext(nil, cmd.Rcpt.ORCPT); err == nil {
+			rc.ORCPT = string(cmd.Rcpt.ORCPTType) + ";" + string(v)
+		}
+	}
+	ss.tx.rcpts = append(ss.tx.rcpts, rc)
+	ss.srv.Accept()
+}
+
+// commit hands the message to the Committer; input waits for the outcome.
+func (ss *session) commit() {
+	tx := &ss.tx
+	now := time.Now()
+	m := &spool.Message{From: tx.from, EnvID: tx.envID, Ret: tx.ret, Body: tx.body, SMTPUTF8: tx.utf8,
+		VMTA: ss.src.DefaultVirtualMTA, Origin: "smtp " + ss.remote.Addr().String(), Received: now,
+		Recipients: append([]spool.Recipient(nil), tx.rcpts...)}
+	var body []byte
+	if ss.src.AddReceivedHeader {
+		body = appendReceived(nil, ss, now)
+	}
+	body = append(body, ss.srv.Body...)
+	ss.committing = true
+	_ = ss.r.PauseRecv(ss.c)
+	r, svc := ss.r, ss.svc
+	svc.opts.Commit.Commit(m, body, func(id spool.ID, err error) {
+		_ = r.Post(func() { ss.committed(id, err) })
+	})
+}
+
+// committed answers the message once the spool has spoken, then goes on
+// with whatever the client pipelined behind it.
+func (ss *session) committed(id spool.ID, err error) {
+	if ss.closed {
+		return
+	}
+	ss.committing = false
+	if err != nil {
+		ss.svc.Counters.Refused.Add(1)
+		ss.svc.logf("inbound: %s: message not stored: %v", ss.remote, err)
+		ss.srv.Reply(replyNoStorage)
+	} else {
+		ss.svc.Counters.Messages.Add(1)
+		ss.svc.Counters.Recipients.Add(uint64(len(ss.tx.rcpts)))
+		ss.srv.Reply(smtpwire.Reply{Code: smtpwire.C250OK, Enh: smtpwire.E200Other, Text: "OK queued as " + id.String()})
+	}
+	ss.srv.Body = ss.srv.Body[:0]
+	ss.armTimeout(ss.src.SMTPCommandTimeout)
+	_ = ss.r.ResumeRecv(ss.c)
+	switch ss.run(ss.in, true) {
+	case iouring.Drain:
+		_ = ss.r.Drain(ss.c)
+	case iouring.Close:
+		_ = ss.r.Close(ss.c)
+	}
+}
+
+// OnTimeout cuts off an idle client (RFC 5321 §4.5.3.2), unless it waits
+// for our own commit.
+func (ss *session) OnTimeout(r iouring.Reactor, c iouring.Conn) iouring.Action {
+	if ss.committing {
+		return iouring.Continue
+	}
+	_ = r.Send(c, []byte("421 4.4.2 "+ss.svc.hostname+" timeout, closing connection\r\n"))
+	return iouring.Drain
+}
+
+// OnClose marks the session over, so a late commit outcome is dropped.
+func (ss *session) OnClose(iouring.Reactor, iouring.Conn, error) {
+	ss.closed = true
+	if ss.src != nil && ss.src.LogConnections {
+		ss.svc.logf("inbound: connection from %s closed", ss.remote)
+	}
+}
