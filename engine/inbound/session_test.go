@@ -1,0 +1,213 @@
+package inbound
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/netip"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/iouring"
+	"github.com/volleymta/volley/spool"
+)
+
+// spoolCommitter commits on a goroutine per message into a real spool.
+type spoolCommitter struct{ sp *spool.Spool }
+
+func (c spoolCommitter) Commit(m *spool.Message, body []byte, done func(spool.ID, error)) {
+	go func() {
+		id, err := c.sp.Append(context.Background(), m, body)
+		done(id, err)
+	}()
+}
+
+// serve runs a one-shard service for cfgText over sp and returns its address.
+func serve(t *testing.T, cfgText string, sp *spool.Spool) (*Service, string) {
+	t.Helper()
+	cfg, probs := config.LoadText("test.conf", []byte(cfgText))
+	if len(probs) > 0 {
+		t.Fatalf("config: %v", probs)
+	}
+	svc, err := New(Options{Config: cfg, Commit: spoolCommitter{sp}, Health: sp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := iouring.New(iouring.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { runtime.LockOSThread(); _ = r.Run() }()
+	t.Cleanup(func() { r.Stop(); <-r.Done() })
+	addrs := make(chan []netip.AddrPort, 1)
+	_ = r.Post(func() {
+		a, err := svc.Listen(r)
+		if err != nil {
+			t.Errorf("Listen: %v", err)
+		}
+		addrs <- a
+	})
+	a := <-addrs
+	if len(a) != 1 {
+		t.Fatalf("bound %v", a)
+	}
+	return svc, a[0].String()
+}
+
+const baseConfig = `host-name mx.volley.test
+smtp-listener 127.0.0.1:0
+<source 127.0.0.1/32>
+    always-allow-relaying yes
+`
+
+// client is a raw SMTP client for scripted, pipelined exchanges.
+type client struct {
+	t  *testing.T
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func dial(t *testing.T, addr string) *client {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	cl := &client{t: t, c: c, br: bufio.NewReader(c)}
+	cl.expect("220 ")
+	return cl
+}
+
+func (cl *client) send(s string) {
+	cl.t.Helper()
+	if _, err := cl.c.Write([]byte(s)); err != nil {
+		cl.t.Fatal(err)
+	}
+}
+
+// expect reads one (multi-line) reply and checks its last line's prefix.
+func (cl *client) expect(prefix string) string {
+	cl.t.Helper()
+	for {
+		line, err := cl.br.ReadString('\n')
+		if err != nil {
+			cl.t.Fatalf("reading reply (want %q): %v", prefix, err)
+		}
+		if len(line) >= 4 && line[3] == '-' {
+			continue
+		}
+		if !strings.HasPrefix(line, prefix) {
+			cl.t.Fatalf("reply %q, want %q", line, prefix)
+		}
+		return line
+	}
+}
+
+func countSpooled(t *testing.T, sp *spool.Spool) int {
+	n := 0
+	if err := sp.Scan(func(*spool.Message) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestPipelinedBehindCommit pipelines the next transaction behind the end
+// of a message: it must wait for the commit, then be answered in order.
+func TestPipelinedBehindCommit(t *testing.T) {
+	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	_, addr := serve(t, baseConfig+"</source>\n", sp)
+	cl := dial(t, addr)
+	cl.send("EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
+	cl.expect("250 ")
+	cl.expect("250 ")
+	cl.expect("250 ")
+	cl.expect("354 ")
+	cl.send("Subject: one\r\n\r\nfirst\r\n.\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n")
+	cl.expect("250 2.0.0 OK queued as ")
+	cl.expect("250 ")
+	cl.expect("250 ")
+	cl.expect("354 ")
+	cl.send("Subject: two\r\n\r\nsecond\r\n.\r\nQUIT\r\n")
+	cl.expect("250 2.0.0 OK queued as ")
+	cl.expect("221 ")
+	if n := countSpooled(t, sp); n != 2 {
+		t.Fatalf("spooled %d, want 2", n)
+	}
+}
+
+// TestSpoolFailure answers 452 4.3.1 when the disk is full, and the session
+// stays usable.
+func TestSpoolFailure(t *testing.T) {
+	var full atomic.Bool
+	fs := errorfs.Wrap(vfs.NewMem(), errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if full.Load() && op.Kind.ReadOrWrite() == errorfs.OpIsWrite {
+			return syscall.ENOSPC
+		}
+		return nil
+	}))
+	sp, err := spool.Open("s", spool.Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	svc, addr := serve(t, baseConfig+"</source>\n", sp)
+	full.Store(true)
+	cl := dial(t, addr)
+	cl.send("HELO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
+	cl.expect("250 ")
+	cl.expect("250 ")
+	cl.expect("250 ")
+	cl.expect("354 ")
+	cl.send("Subject: x\r\n\r\nbody\r\n.\r\n")
+	cl.expect("452 4.3.1 ")
+	// The spool is now known to be failing: DATA is refused at once.
+	cl.send("MAIL FROM:<a@x.test>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
+	cl.expect("250 ")
+	cl.expect("250 ")
+	cl.expect("452 4.3.1 ")
+	cl.send("RSET\r\nNOOP\r\nQUIT\r\n")
+	cl.expect("250 ")
+	cl.expect("250 ")
+	cl.expect("221 ")
+	if got := svc.Counters.Messages.Load(); got != 0 {
+		t.Fatalf("%d messages counted as stored", got)
+	}
+}
+
+// TestIdleTimeout cuts off a silent client with 421 4.4.2 while a working
+// client on the same shard goes on.
+func TestIdleTimeout(t *testing.T) {
+	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	_, addr := serve(t, baseConfig+"    smtp-command-timeout 1s\n</source>\n", sp)
+	idle := dial(t, addr)
+	busy := dial(t, addr)
+	start := time.Now()
+	for time.Since(start) < 1500*time.Millisecond {
+		busy.send("NOOP\r\n")
+		busy.expect("250 ")
+		time.Sleep(100 * time.Millisecond)
+	}
+	idle.expect("421 4.4.2 ")
+	if _, err := idle.br.ReadString('\n'); err == nil {
+		t.Fatal("connection still open after 421")
+	}
+	busy.send("QUIT\r\n")
+	busy.expect("221 ")
+}
