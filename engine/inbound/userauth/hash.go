@@ -101,9 +101,14 @@ func checkBcrypt(pw string) error {
 // parameters and a random Argon2SaltLen-byte salt. bcrypt refuses passwords longer than 72
 // bytes. It takes as long as one Check of the result.
 func HashPassword(kind string, pass string) (string, error) {
+	return hashPassword(kind, pass, DefaultBcryptCost)
+}
+
+// hashPassword is HashPassword with a bcrypt cost, so tests can hash quickly.
+func hashPassword(kind, pass string, bcryptCost int) (string, error) {
 	switch kind {
 	case "bcrypt":
-		h, err := bcrypt.GenerateFromPassword([]byte(pass), DefaultBcryptCost)
+		h, err := bcrypt.GenerateFromPassword([]byte(pass), bcryptCost)
 		if err != nil {
 			return "", fmt.Errorf("userauth: %w", err)
 		}

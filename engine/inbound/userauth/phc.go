@@ -55,7 +55,8 @@ var phcB64 = base64.RawStdEncoding.Strict()
 func parsePHC(s string) (phc, error) {
 	var p phc
 	rest, ok := strings.CutPrefix(s, phcID)
-	if !ok {
+	// The base64 decoder skips CR and LF; refuse them so that the form stays canonical.
+	if !ok || strings.ContainsAny(rest, "\r\n") {
 		return p, errPHCForm
 	}
 	// "$argon2id$v=19$m=...": five '$'-separated fields after the id.

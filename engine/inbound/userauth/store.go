@@ -132,9 +132,9 @@ func New(users []*config.SMTPUser) (*Store, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	typical := shape{kind: kindPlain}
-	for _, sh := range order {
-		if count[sh] > count[typical] {
+	typical := shape{kind: kindPlain} // no users: any Check is a plain text compare
+	for i, sh := range order {
+		if i == 0 || count[sh] > count[typical] {
 			typical = sh
 		}
 	}
@@ -223,7 +223,7 @@ func (e *entry) verify(pass []byte) bool {
 // shape is the cost-determining part of an entry: what the dummy must copy.
 type shape struct {
 	kind             kind
-	prefix           string // bcrypt: version and cost, "$2b$12$"
+	cost             string // bcrypt: two digits; $2a$, $2b$ and $2y$ cost the same
 	memory, time     uint32 // argon2id
 	threads          uint8
 	saltLen, hashLen int
@@ -232,7 +232,7 @@ type shape struct {
 func shapeOf(e *entry) shape {
 	switch e.kind {
 	case kindBcrypt:
-		return shape{kind: kindBcrypt, prefix: string(e.bcrypt[:bcryptPrefixLen])}
+		return shape{kind: kindBcrypt, cost: string(e.bcrypt[4:6])}
 	case kindArgon2id:
 		p := &e.phc
 		return shape{kind: kindArgon2id, memory: p.memory, time: p.time, threads: p.threads,
@@ -249,7 +249,7 @@ func newDummy(sh shape) (entry, error) {
 	case kindBcrypt:
 		var raw [16 + 23]byte // salt, hash
 		rand.Read(raw[:])
-		h := []byte(sh.prefix)
+		h := []byte("$2a$" + sh.cost + "$")
 		h = bcryptB64.AppendEncode(h, raw[:16])
 		h = bcryptB64.AppendEncode(h, raw[16:])
 		if _, err := bcrypt.Cost(h); err != nil {
