@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/inbound/userauth"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/smtpwire"
 	"github.com/volleymta/volley/spool"
@@ -50,6 +51,7 @@ type Counters struct {
 type Service struct {
 	opts     Options
 	hostname string
+	users    *userauth.Store // nil when the config has no <smtp-user>
 	Counters Counters
 }
 
@@ -62,7 +64,15 @@ func New(opts Options) (*Service, error) {
 	if hs := opts.Config.Global.HostNames; len(hs) > 0 && hs[0] != "" {
 		host = hs[0]
 	}
-	return &Service{opts: opts, hostname: host}, nil
+	svc := &Service{opts: opts, hostname: host}
+	if len(opts.Config.SMTPUsers) > 0 {
+		users, err := userauth.New(opts.Config.SMTPUsers)
+		if err != nil {
+			return nil, err
+		}
+		svc.users = users
+	}
+	return svc, nil
 }
 
 // Listen binds every smtp-listener of the config on reactor r (each shard
@@ -94,6 +104,10 @@ func (s *Service) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfi
 		caps.Ext |= smtpwire.ExtSMTPUTF8
 	}
 	caps.MaxSize = src.MaxMessageSize
+	if s.users != nil && src.AllowAuth {
+		caps.Ext |= smtpwire.ExtAuth
+		caps.Auth = smtpwire.AuthPlain | smtpwire.AuthLogin
+	}
 	maxRcpt := src.MaxRcptPerMessage
 	if maxRcpt <= 0 {
 		maxRcpt = 1 << 16 // the spool's limit per message
@@ -106,7 +120,10 @@ func (s *Service) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfi
 		Data:          smtpwire.UnstuffOptions{MaxLine: 0, Bare: smtpwire.BareNormalize},
 		MaxErrors:     20,
 		RequireAuth:   src.RequireAuth,
-		RequireTLS:    src.RequireStartTLS,
+		// STARTTLS is not served yet: plaintext AUTH only where the source
+		// allows it (allow-unencrypted-plain-auth).
+		AuthRequiresTLS: !src.AllowUnencryptedPlainAuth,
+		RequireTLS:      src.RequireStartTLS,
 	}
 }
 

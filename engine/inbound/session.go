@@ -153,7 +153,9 @@ func (ss *session) event(ev smtpwire.ServerEvent) {
 		ss.srv.Accept()
 	case smtpwire.SEvMessage:
 		ss.commit()
-	default: // AUTH and STARTTLS are not announced yet
+	case smtpwire.SEvAuth:
+		ss.authenticate()
+	default: // STARTTLS is not announced yet
 		ss.srv.Reply(replyNotImpl)
 	}
 }
@@ -269,4 +271,59 @@ func (ss *session) OnClose(iouring.Reactor, iouring.Conn, error) {
 	if ss.src != nil && ss.src.LogConnections {
 		ss.svc.logf("inbound: connection from %s closed", ss.remote)
 	}
+}
+
+var replyAuthFailed = smtpwire.Reply{Code: smtpwire.C535AuthInvalid, Enh: smtpwire.E578AuthInvalid, Text: "Authentication credentials invalid"}
+
+// authenticate checks AUTH credentials against <smtp-user>. Slow hashes
+// (bcrypt, argon2id) are checked on a goroutine, never on the loop; the
+// session reads no input meanwhile, as during a commit.
+func (ss *session) authenticate() {
+	users := ss.svc.users
+	if users == nil {
+		ss.srv.Reply(replyAuthFailed)
+		return
+	}
+	if !users.NeedsWorker(ss.srv.AuthUser) {
+		source, ok := users.Check(ss.srv.AuthUser, ss.srv.AuthPass)
+		ss.authResult(source, ok)
+		return
+	}
+	user, pass := append([]byte(nil), ss.srv.AuthUser...), append([]byte(nil), ss.srv.AuthPass...)
+	ss.committing = true
+	_ = ss.r.PauseRecv(ss.c)
+	r := ss.r
+	go func() {
+		source, ok := users.Check(user, pass)
+		_ = r.Post(func() {
+			if ss.closed {
+				return
+			}
+			ss.committing = false
+			ss.authResult(source, ok)
+			_ = ss.r.ResumeRecv(ss.c)
+			switch ss.run(ss.in, true) {
+			case iouring.Drain:
+				_ = ss.r.Drain(ss.c)
+			case iouring.Close:
+				_ = ss.r.Close(ss.c)
+			}
+		})
+	}()
+}
+
+// authResult answers AUTH; success switches the session to the policy of
+// the user's source (or {auth}).
+func (ss *session) authResult(source string, ok bool) {
+	if !ok {
+		ss.svc.logf("inbound: %s: AUTH failed for %q", ss.remote, ss.srv.AuthUser)
+		ss.srv.Reply(replyAuthFailed)
+		return
+	}
+	name := source
+	if name == "" {
+		name = ss.source
+	}
+	ss.src = ss.svc.opts.Config.SourceFor(ss.remote.Addr(), name, true)
+	ss.srv.Accept()
 }

@@ -1,0 +1,89 @@
+package inbound
+
+import (
+	"net"
+	"net/smtp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/volleymta/volley/engine/inbound/userauth"
+	"github.com/volleymta/volley/spool"
+)
+
+// TestAuthLetsRelay: a client at 127.0.0.9 may not relay until it
+// authenticates, with a plaintext password (checked on the loop) or a bcrypt
+// hash (checked on a goroutine); a wrong password gets 535 5.7.8.
+func TestAuthLetsRelay(t *testing.T) {
+	hash, err := userauth.HashPassword("bcrypt", "s3cret-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	cfg := `host-name mx.volley.test
+smtp-listener 127.0.0.1:0
+<source 0/0>
+    always-allow-relaying no
+    allow-unencrypted-plain-auth yes
+</source>
+<smtp-user alice>
+    password s3cret-a
+</smtp-user>
+<smtp-user bob>
+    password ` + hash + `
+</smtp-user>
+`
+	svc, addr := serve(t, cfg, sp)
+	send := func(user, pass string) error {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 9)}, Timeout: 5 * time.Second}
+		conn, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := smtp.NewClient(conn, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if user != "" {
+			if err := c.Auth(smtp.PlainAuth("", user, pass, "127.0.0.1")); err != nil {
+				return err
+			}
+		}
+		if err := c.Mail("a@x.test"); err != nil {
+			return err
+		}
+		if err := c.Rcpt("someone@example.org"); err != nil {
+			return err
+		}
+		w, err := c.Data()
+		if err != nil {
+			return err
+		}
+		_, _ = w.Write([]byte("Subject: t\r\n\r\nhi\r\n"))
+		if err := w.Close(); err != nil {
+			return err
+		}
+		return c.Quit()
+	}
+	if err := send("", ""); err == nil || !strings.Contains(err.Error(), "5.7.1") {
+		t.Fatalf("unauthenticated relay: %v, want 550 5.7.1", err)
+	}
+	if err := send("alice", "wrong"); err == nil || !strings.Contains(err.Error(), "535") {
+		t.Fatalf("wrong password: %v, want 535", err)
+	}
+	if err := send("alice", "s3cret-a"); err != nil {
+		t.Fatalf("plaintext user: %v", err)
+	}
+	if err := send("bob", "s3cret-b"); err != nil {
+		t.Fatalf("bcrypt user: %v", err)
+	}
+	if got := svc.Counters.Messages.Load(); got != 2 {
+		t.Fatalf("%d messages stored, want 2", got)
+	}
+}
