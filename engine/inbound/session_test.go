@@ -29,8 +29,22 @@ func (c spoolCommitter) Commit(m *spool.Message, body []byte, done func(spool.ID
 	}()
 }
 
-// serve runs a one-shard service for cfgText over sp and returns its address.
+// serve runs a one-shard service for cfgText over sp until the test ends
+// and returns its address.
 func serve(t *testing.T, cfgText string, sp *spool.Spool) (*Service, string) {
+	t.Helper()
+	svc, addr, r := start(t, cfgText, sp)
+	t.Cleanup(func() { r.Stop(); <-r.Done() })
+	return svc, addr
+}
+
+// serveForever is serve for a fuzz run: the service is never stopped.
+func serveForever(t *testing.T, cfgText string, sp *spool.Spool) (string, iouring.Reactor) {
+	_, addr, r := start(t, cfgText, sp)
+	return addr, r
+}
+
+func start(t *testing.T, cfgText string, sp *spool.Spool) (*Service, string, iouring.Reactor) {
 	t.Helper()
 	cfg, probs := config.LoadText("test.conf", []byte(cfgText))
 	if len(probs) > 0 {
@@ -45,7 +59,6 @@ func serve(t *testing.T, cfgText string, sp *spool.Spool) (*Service, string) {
 		t.Fatal(err)
 	}
 	go func() { runtime.LockOSThread(); _ = r.Run() }()
-	t.Cleanup(func() { r.Stop(); <-r.Done() })
 	addrs := make(chan []netip.AddrPort, 1)
 	_ = r.Post(func() {
 		a, err := svc.Listen(r)
@@ -58,7 +71,7 @@ func serve(t *testing.T, cfgText string, sp *spool.Spool) (*Service, string) {
 	if len(a) != 1 {
 		t.Fatalf("bound %v", a)
 	}
-	return svc, a[0].String()
+	return svc, a[0].String(), r
 }
 
 const baseConfig = `host-name mx.volley.test
@@ -76,11 +89,17 @@ type client struct {
 
 func dial(t *testing.T, addr string) *client {
 	t.Helper()
+	cl := dialNoCleanup(t, addr)
+	t.Cleanup(func() { cl.c.Close() })
+	return cl
+}
+
+func dialNoCleanup(t *testing.T, addr string) *client {
+	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	cl := &client{t: t, c: c, br: bufio.NewReader(c)}
 	cl.expect("220 ")
