@@ -278,9 +278,11 @@ func waitFrom(t *testing.T, ch chan peerResult, from netip.Addr) peerResult {
 	for {
 		select {
 		case r := <-ch:
-			// A probe shows up as a header from 127.0.0.1 or, when
-			// haproxy dropped it before connecting out, as nothing at all.
-			if (r.err == nil && r.h.Source.Addr() != from) || (r.err != nil && r.got == 0) {
+			// A readiness probe shows up as a header from 127.0.0.1 (maybe
+			// followed by a reset when the probe closed) or, when haproxy
+			// dropped it before connecting out, as nothing at all.
+			parsed := r.h.Version != 0
+			if (parsed && r.h.Source.Addr() != from) || (!parsed && r.got == 0) {
 				continue
 			}
 			return r

@@ -90,7 +90,7 @@ var ErrNotProxy = errors.New("proxy: not a PROXY protocol header")
 //
 // Parse keeps no state between calls and does not retain b; the Header it
 // returns never aliases b. It allocates only for v2 TLVs (one buffer and one
-// slice) and for errors other than ErrNeedMore and ErrNotProxy.
+// slice) and for the descriptive errors, whose messages quote the bad field.
 func Parse(b []byte) (h Header, n int, err error) {
 	if len(b) == 0 {
 		return Header{}, 0, ErrNeedMore
