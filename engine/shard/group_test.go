@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -153,7 +154,7 @@ func TestGroupDefaultCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { g.Stop(); _ = g.Wait() }()
-	if want := runtimeProcs(); g.Count() != want {
+	if want := runtime.GOMAXPROCS(0); g.Count() != want {
 		t.Errorf("Count = %d, want GOMAXPROCS %d", g.Count(), want)
 	}
 }
