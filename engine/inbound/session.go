@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/inbound/proxy"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/smtpwire"
 	"github.com/volleymta/volley/spool"
@@ -29,6 +30,9 @@ type session struct {
 	// committing: a message is with the Committer; input waits.
 	committing bool
 	closed     bool
+	// awaitProxy: the connection must start with a PROXY protocol header
+	// (accept-proxy-protocol) before the greeting.
+	awaitProxy bool
 
 	helo string
 	tx   transaction
@@ -62,6 +66,19 @@ func (ss *session) OnOpen(r iouring.Reactor, c iouring.Conn, err error) iouring.
 	}
 	ss.r, ss.c = r, c
 	ss.src = ss.svc.opts.Config.SourceFor(ss.remote.Addr(), ss.source, false)
+	if ss.src.AcceptProxyProtocol {
+		// The peer is a load balancer: the client's own address, and so its
+		// policy, arrive in the header; greet after it.
+		ss.awaitProxy = true
+		ss.armTimeout(ss.src.SMTPCommandTimeout)
+		return iouring.Continue
+	}
+	return ss.greet()
+}
+
+// greet applies the source policy and sends the 220 greeting.
+func (ss *session) greet() iouring.Action {
+	r, c := ss.r, ss.c
 	if ss.src.LogConnections {
 		ss.svc.logf("inbound: connection from %s to %s", ss.remote, ss.local)
 	}
@@ -84,6 +101,9 @@ func (ss *session) armTimeout(d time.Duration) {
 
 // OnData feeds the session machine.
 func (ss *session) OnData(r iouring.Reactor, c iouring.Conn, p []byte) iouring.Action {
+	if ss.awaitProxy {
+		return ss.proxyHeader(p)
+	}
 	if len(ss.in) > 0 {
 		ss.in = append(ss.in, p...)
 		return ss.run(ss.in, true)
@@ -326,4 +346,34 @@ func (ss *session) authResult(source string, ok bool) {
 	}
 	ss.src = ss.svc.opts.Config.SourceFor(ss.remote.Addr(), name, true)
 	ss.srv.Accept()
+}
+
+// proxyHeader reads the PROXY protocol header (v1 or v2), then greets the
+// client it names with that client's policy. A connection that does not
+// start with a valid header is closed without a word: the peer is not the
+// load balancer the source trusts.
+func (ss *session) proxyHeader(p []byte) iouring.Action {
+	ss.in = append(ss.in, p...)
+	h, n, err := proxy.Parse(ss.in)
+	if err == proxy.ErrNeedMore {
+		return iouring.Continue
+	}
+	if err != nil {
+		ss.svc.logf("inbound: %s: bad PROXY protocol header: %v", ss.remote, err)
+		return iouring.Close
+	}
+	ss.awaitProxy = false
+	if h.Source.IsValid() {
+		ss.remote, ss.local = h.Source, h.Dest
+		ss.src = ss.svc.opts.Config.SourceFor(ss.remote.Addr(), ss.source, false)
+	}
+	rest := ss.in[n:]
+	ss.in = ss.in[:copy(ss.in, rest)]
+	if a := ss.greet(); a != iouring.Continue {
+		return a
+	}
+	if len(ss.in) > 0 {
+		return ss.run(ss.in, true)
+	}
+	return iouring.Continue
 }

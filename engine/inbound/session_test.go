@@ -96,14 +96,27 @@ func dial(t *testing.T, addr string) *client {
 
 func dialNoCleanup(t *testing.T, addr string) *client {
 	t.Helper()
+	cl := dialRawNoCleanup(t, addr)
+	cl.expect("220 ")
+	return cl
+}
+
+// dialRaw connects without reading the greeting.
+func dialRaw(t *testing.T, addr string) *client {
+	t.Helper()
+	cl := dialRawNoCleanup(t, addr)
+	t.Cleanup(func() { cl.c.Close() })
+	return cl
+}
+
+func dialRawNoCleanup(t *testing.T, addr string) *client {
+	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-	cl := &client{t: t, c: c, br: bufio.NewReader(c)}
-	cl.expect("220 ")
-	return cl
+	return &client{t: t, c: c, br: bufio.NewReader(c)}
 }
 
 func (cl *client) send(s string) {
