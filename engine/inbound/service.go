@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/inbound/userauth"
@@ -52,6 +53,9 @@ type Service struct {
 	opts     Options
 	hostname string
 	users    *userauth.Store // nil when the config has no <smtp-user>
+	// started and msgSeq make generated Message-IDs unique.
+	started  int64
+	msgSeq   atomic.Uint64
 	Counters Counters
 }
 
@@ -64,7 +68,7 @@ func New(opts Options) (*Service, error) {
 	if hs := opts.Config.Global.HostNames; len(hs) > 0 && hs[0] != "" {
 		host = hs[0]
 	}
-	svc := &Service{opts: opts, hostname: host}
+	svc := &Service{opts: opts, hostname: host, started: time.Now().UnixNano()}
 	if len(opts.Config.SMTPUsers) > 0 {
 		users, err := userauth.New(opts.Config.SMTPUsers)
 		if err != nil {

@@ -239,6 +239,7 @@ func (ss *session) commit() {
 	if ss.src.AddReceivedHeader {
 		body = appendReceived(nil, ss, now)
 	}
+	body = appendMissingHeaders(body, ss.srv.Body, ss, now)
 	body = append(body, ss.srv.Body...)
 	ss.committing = true
 	_ = ss.r.PauseRecv(ss.c)

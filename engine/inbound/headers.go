@@ -1,0 +1,60 @@
+package inbound
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+)
+
+// headerEnd returns the length of the header section of msg, including
+// the empty line that ends it (or all of msg when there is none).
+func headerEnd(msg []byte) int {
+	if bytes.HasPrefix(msg, []byte("\r\n")) {
+		return 2
+	}
+	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
+		return i + 4
+	}
+	return len(msg)
+}
+
+// hasHeader reports whether the header section has a field named name
+// (case-insensitive, RFC 5322 §2.2), name given with its colon.
+func hasHeader(headers []byte, name string) bool {
+	for len(headers) > 0 {
+		line := headers
+		if i := bytes.Index(headers, []byte("\r\n")); i >= 0 {
+			line, headers = headers[:i], headers[i+2:]
+		} else {
+			headers = nil
+		}
+		if len(line) >= len(name) && bytes.EqualFold(line[:len(name)], []byte(name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendMissingHeaders appends the Message-ID and Date fields the source
+// asks for (add-message-id-header, add-date-header) when msg lacks them
+// (RFC 5322 §3.6.1, §3.6.4). Under add-date-header override an existing
+// Date is kept too: replacing it is not done yet.
+func appendMissingHeaders(dst, msg []byte, ss *session, now time.Time) []byte {
+	headers := msg[:headerEnd(msg)]
+	if ss.src.AddMessageIDHeader && !hasHeader(headers, "Message-ID:") {
+		// Unique: this process's start, a per-process counter, our name.
+		dst = append(dst, "Message-ID: <"...)
+		dst = strconv.AppendInt(dst, ss.svc.started, 36)
+		dst = append(dst, '.')
+		dst = strconv.AppendUint(dst, ss.svc.msgSeq.Add(1), 36)
+		dst = append(dst, '@')
+		dst = append(dst, ss.svc.hostname...)
+		dst = append(dst, ">\r\n"...)
+	}
+	if ss.src.AddDateHeader != "" && ss.src.AddDateHeader != "no" && !hasHeader(headers, "Date:") {
+		dst = append(dst, "Date: "...)
+		dst = now.AppendFormat(dst, "Mon, 02 Jan 2006 15:04:05 -0700")
+		dst = append(dst, "\r\n"...)
+	}
+	return dst
+}

@@ -1,0 +1,62 @@
+package inbound
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/volleymta/volley/spool"
+)
+
+func TestHasHeader(t *testing.T) {
+	msg := []byte("Subject: x\r\nmessage-id: <a@b>\r\n\r\nDate: not a header\r\n")
+	h := msg[:headerEnd(msg)]
+	if !hasHeader(h, "Message-ID:") {
+		t.Error("Message-ID not found (case-insensitive)")
+	}
+	if hasHeader(h, "Date:") {
+		t.Error("a body line was taken for a header")
+	}
+	if headerEnd([]byte("\r\nbody")) != 2 || headerEnd([]byte("Subject: x\r\n")) != 12 {
+		t.Error("headerEnd edge cases")
+	}
+}
+
+// TestAddMissingHeaders: with add-message-id-header and add-date-header on,
+// a message without them gets both; one that has them is left alone.
+func TestAddMissingHeaders(t *testing.T) {
+	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	_, addr := serve(t, baseConfig+"    add-message-id-header yes\n    add-date-header yes\n</source>\n", sp)
+	cl := dial(t, addr)
+	for _, msg := range []string{"Subject: bare\r\n\r\nhi\r\n", "Subject: full\r\nMessage-ID: <x@y>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nhi\r\n"} {
+		cl.send("HELO c\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
+		cl.expect("250 ")
+		cl.expect("250 ")
+		cl.expect("250 ")
+		cl.expect("354 ")
+		cl.send(msg + ".\r\n")
+		cl.expect("250 ")
+	}
+	var bodies []string
+	_ = sp.Scan(func(m *spool.Message) error {
+		b, err := sp.Body(m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, string(b))
+		return nil
+	})
+	if len(bodies) != 2 {
+		t.Fatalf("%d messages", len(bodies))
+	}
+	if strings.Count(bodies[0], "Message-ID: <") != 1 || strings.Count(bodies[0], "\r\nDate: ") != 1 {
+		t.Errorf("bare message not completed:\n%s", bodies[0])
+	}
+	if strings.Count(bodies[1], "Message-ID:") != 1 || strings.Count(bodies[1], "\r\nDate: ") != 1 {
+		t.Errorf("complete message changed:\n%s", bodies[1])
+	}
+}
