@@ -240,7 +240,25 @@ func (ss *session) commit() {
 		body = appendReceived(nil, ss, now)
 	}
 	body = appendMissingHeaders(body, ss.srv.Body, ss, now)
-	body = append(body, ss.srv.Body...)
+	body, rt := appendRouted(body, ss.srv.Body, ss)
+	if rt.vmta != "" {
+		// PowerMTA's rule: an unknown name falls back to
+		// invalid-virtual-mta-fallback, else is refused
+		// (reject-invalid-virtual-mta), else is ignored.
+		switch fallback := ss.svc.opts.Config.Global.InvalidVirtualMTAFallback; {
+		case ss.svc.validVMTA(rt.vmta):
+			m.VMTA = rt.vmta
+		case fallback != "":
+			m.VMTA = fallback
+		case ss.src.RejectInvalidVirtualMTA:
+			ss.srv.Reply(replyInvalidVMTA)
+			ss.srv.Body = ss.srv.Body[:0]
+			return
+		}
+	}
+	if rt.job != "" {
+		m.Job = rt.job
+	}
 	ss.committing = true
 	_ = ss.r.PauseRecv(ss.c)
 	r, svc := ss.r, ss.svc

@@ -1,0 +1,92 @@
+package inbound
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/volleymta/volley/smtpwire"
+)
+
+// field is one header field of a message: its name and unfolded value.
+type field struct {
+	name, value []byte
+	raw         []byte // the whole field, folded lines and CRLF included
+}
+
+// nextField splits the first field off headers (RFC 5322 §2.2: a field
+// continues on lines that start with a space or tab). ok is false at the
+// blank line or the end.
+func nextField(headers []byte) (f field, rest []byte, ok bool) {
+	if len(headers) == 0 || bytes.HasPrefix(headers, []byte("\r\n")) {
+		return f, headers, false
+	}
+	end := 0
+	for {
+		i := bytes.Index(headers[end:], []byte("\r\n"))
+		if i < 0 {
+			end = len(headers)
+			break
+		}
+		end += i + 2
+		if end >= len(headers) || (headers[end] != ' ' && headers[end] != '\t') {
+			break
+		}
+	}
+	f.raw = headers[:end]
+	colon := bytes.IndexByte(f.raw, ':')
+	if colon < 0 {
+		f.name = bytes.TrimRight(f.raw, "\r\n")
+		return f, headers[end:], true
+	}
+	f.name = f.raw[:colon]
+	f.value = bytes.TrimSpace(bytes.ReplaceAll(bytes.ReplaceAll(f.raw[colon+1:], []byte("\r\n"), nil), []byte("\t"), []byte(" ")))
+	return f, headers[end:], true
+}
+
+// routing is what X-Virtual-MTA and the job header asked for.
+type routing struct {
+	vmta, job string
+}
+
+var replyInvalidVMTA = smtpwire.Reply{Code: smtpwire.C550MailboxUnavail, Enh: smtpwire.E570SecurityOther, Text: "Invalid virtual MTA"}
+
+// appendRouted appends msg to dst, reading X-Virtual-MTA (process-x-virtual-mta)
+// and the job header (process-x-job, jobid-header, default X-Job) and leaving
+// them out unless retain-x-virtual-mta / retain-x-job say to keep them.
+func appendRouted(dst, msg []byte, ss *session) ([]byte, routing) {
+	var rt routing
+	src := ss.src
+	if !src.ProcessXVirtualMTA && !src.ProcessXJob {
+		return append(dst, msg...), rt
+	}
+	jobHeader := src.JobIDHeader
+	if jobHeader == "" {
+		jobHeader = "X-Job"
+	}
+	headers, rest := msg, msg
+	for {
+		f, next, ok := nextField(headers)
+		if !ok {
+			rest = headers
+			break
+		}
+		headers = next
+		keep := true
+		switch {
+		case src.ProcessXVirtualMTA && strings.EqualFold(string(f.name), "X-Virtual-MTA"):
+			rt.vmta, keep = string(f.value), src.RetainXVirtualMTA
+		case src.ProcessXJob && strings.EqualFold(string(f.name), jobHeader):
+			rt.job, keep = string(f.value), src.RetainXJob
+		}
+		if keep {
+			dst = append(dst, f.raw...)
+		}
+	}
+	return append(dst, rest...), rt
+}
+
+// validVMTA reports whether name is a virtual MTA or pool of the config.
+func (s *Service) validVMTA(name string) bool {
+	c := s.opts.Config
+	return c.VMTA(name) != nil || c.Pool(name) != nil
+}
