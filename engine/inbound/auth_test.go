@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/volleymta/volley/engine/inbound/userauth"
-	"github.com/volleymta/volley/spool"
 )
 
 // TestAuthLetsRelay: a client at 127.0.0.9 may not relay until it
@@ -20,11 +18,7 @@ func TestAuthLetsRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
+	sp := memSpool(t)
 	cfg := `host-name mx.volley.test
 smtp-listener 127.0.0.1:0
 <source 0/0>

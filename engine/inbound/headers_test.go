@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -25,11 +24,7 @@ func TestHasHeader(t *testing.T) {
 // TestAddMissingHeaders: with add-message-id-header and add-date-header on,
 // a message without them gets both; one that has them is left alone.
 func TestAddMissingHeaders(t *testing.T) {
-	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
+	sp := memSpool(t)
 	_, addr := serve(t, baseConfig+"    add-message-id-header yes\n    add-date-header yes\n</source>\n", sp)
 	cl := dial(t, addr)
 	for _, msg := range []string{"Subject: bare\r\n\r\nhi\r\n", "Subject: full\r\nMessage-ID: <x@y>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nhi\r\n"} {

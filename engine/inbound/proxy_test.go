@@ -4,20 +4,14 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/volleymta/volley/engine/inbound/proxy"
-	"github.com/volleymta/volley/spool"
 )
 
 // TestProxyProtocol: behind a load balancer at 127.0.0.1 (accept-proxy-protocol),
 // the policy follows the client the header names: 127.0.0.9 may not relay,
 // 127.0.0.1 may; a connection without a header is closed unanswered.
 func TestProxyProtocol(t *testing.T) {
-	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
+	sp := memSpool(t)
 	cfg := `host-name mx.volley.test
 smtp-listener 127.0.0.1:0
 <source 0/0>

@@ -19,6 +19,17 @@ import (
 	"github.com/volleymta/volley/spool"
 )
 
+// memSpool opens a spool on an in-memory file system for one test.
+func memSpool(t *testing.T) *spool.Spool {
+	t.Helper()
+	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sp.Close() })
+	return sp
+}
+
 // spoolCommitter commits on a goroutine per message into a real spool.
 type spoolCommitter struct{ sp *spool.Spool }
 
@@ -155,11 +166,7 @@ func countSpooled(t *testing.T, sp *spool.Spool) int {
 // TestPipelinedBehindCommit pipelines the next transaction behind the end
 // of a message: it must wait for the commit, then be answered in order.
 func TestPipelinedBehindCommit(t *testing.T) {
-	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
+	sp := memSpool(t)
 	_, addr := serve(t, baseConfig+"</source>\n", sp)
 	cl := dial(t, addr)
 	cl.send("EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
@@ -222,11 +229,7 @@ func TestSpoolFailure(t *testing.T) {
 // TestIdleTimeout cuts off a silent client with 421 4.4.2 while a working
 // client on the same shard goes on.
 func TestIdleTimeout(t *testing.T) {
-	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
+	sp := memSpool(t)
 	_, addr := serve(t, baseConfig+"    smtp-command-timeout 1s\n</source>\n", sp)
 	idle := dial(t, addr)
 	busy := dial(t, addr)

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -26,11 +25,7 @@ func TestNextFieldFolding(t *testing.T) {
 // TestXVirtualMTAAndJob: X-Virtual-MTA and X-Job choose the vMTA and the job
 // and are removed; an unknown vMTA is refused with 550 5.7.0.
 func TestXVirtualMTAAndJob(t *testing.T) {
-	sp, err := spool.Open("s", spool.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
+	sp := memSpool(t)
 	cfg := "<virtual-mta mta1>\n    smtp-source-host 192.0.2.10 mta1.example.net\n</virtual-mta>\n" +
 		baseConfig + "    process-x-virtual-mta yes\n    process-x-job yes\n</source>\n"
 	_, addr := serve(t, cfg, sp)
