@@ -67,6 +67,9 @@ func TestNetConnTLS(t *testing.T) {
 						return
 					}
 					served <- nil
+					// Close only after the client has closed: closing
+					// first could race the client's last reads.
+					_, _ = io.Copy(io.Discard, tc)
 				}()
 			}
 			var addr netip.AddrPort
