@@ -325,27 +325,23 @@ func (nc *NetConn) RemoteAddr() net.Addr {
 }
 
 // SetDeadline implements net.Conn.
-func (nc *NetConn) SetDeadline(t time.Time) error {
-	nc.mu.Lock()
-	nc.rdeadline, nc.wdeadline = t, t
-	nc.mu.Unlock()
-	nc.signal()
-	return nil
-}
+func (nc *NetConn) SetDeadline(t time.Time) error { return nc.setDeadlines(&t, &t) }
 
 // SetReadDeadline implements net.Conn.
-func (nc *NetConn) SetReadDeadline(t time.Time) error {
-	nc.mu.Lock()
-	nc.rdeadline = t
-	nc.mu.Unlock()
-	nc.signal()
-	return nil
-}
+func (nc *NetConn) SetReadDeadline(t time.Time) error { return nc.setDeadlines(&t, nil) }
 
 // SetWriteDeadline implements net.Conn.
-func (nc *NetConn) SetWriteDeadline(t time.Time) error {
+func (nc *NetConn) SetWriteDeadline(t time.Time) error { return nc.setDeadlines(nil, &t) }
+
+// setDeadlines sets the given deadlines and wakes the waiters to re-check them.
+func (nc *NetConn) setDeadlines(read, write *time.Time) error {
 	nc.mu.Lock()
-	nc.wdeadline = t
+	if read != nil {
+		nc.rdeadline = *read
+	}
+	if write != nil {
+		nc.wdeadline = *write
+	}
 	nc.mu.Unlock()
 	nc.signal()
 	return nil

@@ -1,9 +1,9 @@
 package inbound
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -154,11 +154,18 @@ func (s *Service) logf(format string, args ...any) {
 	}
 }
 
-// domainOf returns the lower-cased domain of an address.
+// domainOf returns the lower-cased domain of an address (one allocation:
+// the string the domain patterns match).
 func domainOf(addr []byte) string {
-	at := strings.LastIndexByte(string(addr), '@')
+	at := bytes.LastIndexByte(addr, '@')
 	if at < 0 {
 		return ""
 	}
-	return strings.ToLower(string(addr[at+1:]))
+	d := []byte(string(addr[at+1:]))
+	for i, c := range d {
+		if 'A' <= c && c <= 'Z' {
+			d[i] = c + 'a' - 'A'
+		}
+	}
+	return string(d)
 }

@@ -27,9 +27,10 @@ type session struct {
 	// in holds input Feed has not consumed yet (a partial command, or
 	// commands pipelined behind a message being committed).
 	in []byte
-	// committing: a message is with the Committer; input waits.
-	committing bool
-	closed     bool
+	// waiting: a commit or a slow password check runs off the loop; input
+	// waits (receiving paused) until resume.
+	waiting bool
+	closed  bool
 	// awaitProxy: the connection must start with a PROXY protocol header
 	// (accept-proxy-protocol) before the greeting.
 	awaitProxy bool
@@ -114,7 +115,7 @@ func (ss *session) OnData(r iouring.Reactor, c iouring.Conn, p []byte) iouring.A
 // run feeds buf (owned says it is ss.in) until the machine needs more input
 // or waits for a commit, keeps what is left and flushes the replies.
 func (ss *session) run(buf []byte, owned bool) iouring.Action {
-	for !ss.committing {
+	for !ss.waiting {
 		n, ev := ss.srv.Feed(buf)
 		buf = buf[n:]
 		if ev == smtpwire.SEvNone {
@@ -259,8 +260,7 @@ func (ss *session) commit() {
 	if rt.job != "" {
 		m.Job = rt.job
 	}
-	ss.committing = true
-	_ = ss.r.PauseRecv(ss.c)
+	ss.wait()
 	r, svc := ss.r, ss.svc
 	svc.opts.Commit.Commit(m, body, func(id spool.ID, err error) {
 		_ = r.Post(func() { ss.committed(id, err) })
@@ -273,7 +273,6 @@ func (ss *session) committed(id spool.ID, err error) {
 	if ss.closed {
 		return
 	}
-	ss.committing = false
 	if err != nil {
 		ss.svc.Counters.Refused.Add(1)
 		ss.svc.logf("inbound: %s: message not stored: %v", ss.remote, err)
@@ -285,6 +284,20 @@ func (ss *session) committed(id spool.ID, err error) {
 	}
 	ss.srv.Body = ss.srv.Body[:0]
 	ss.armTimeout(ss.src.SMTPCommandTimeout)
+	ss.resume()
+}
+
+// wait stops reading while work for this session runs off the loop.
+func (ss *session) wait() {
+	ss.waiting = true
+	_ = ss.r.PauseRecv(ss.c)
+}
+
+// resume reads again and goes on with whatever the client pipelined
+// meanwhile. It runs on the loop, outside any callback of this
+// connection, so it carries out run's Action itself.
+func (ss *session) resume() {
+	ss.waiting = false
 	_ = ss.r.ResumeRecv(ss.c)
 	switch ss.run(ss.in, true) {
 	case iouring.Drain:
@@ -297,7 +310,7 @@ func (ss *session) committed(id spool.ID, err error) {
 // OnTimeout cuts off an idle client (RFC 5321 §4.5.3.2), unless it waits
 // for our own commit.
 func (ss *session) OnTimeout(r iouring.Reactor, c iouring.Conn) iouring.Action {
-	if ss.committing {
+	if ss.waiting {
 		return iouring.Continue
 	}
 	_ = r.Send(c, []byte("421 4.4.2 "+ss.svc.hostname+" timeout, closing connection\r\n"))
@@ -329,23 +342,14 @@ func (ss *session) authenticate() {
 		return
 	}
 	user, pass := append([]byte(nil), ss.srv.AuthUser...), append([]byte(nil), ss.srv.AuthPass...)
-	ss.committing = true
-	_ = ss.r.PauseRecv(ss.c)
+	ss.wait()
 	r := ss.r
 	go func() {
 		source, ok := users.Check(user, pass)
 		_ = r.Post(func() {
-			if ss.closed {
-				return
-			}
-			ss.committing = false
-			ss.authResult(source, ok)
-			_ = ss.r.ResumeRecv(ss.c)
-			switch ss.run(ss.in, true) {
-			case iouring.Drain:
-				_ = ss.r.Drain(ss.c)
-			case iouring.Close:
-				_ = ss.r.Close(ss.c)
+			if !ss.closed {
+				ss.authResult(source, ok)
+				ss.resume()
 			}
 		})
 	}()

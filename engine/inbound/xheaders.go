@@ -2,15 +2,22 @@ package inbound
 
 import (
 	"bytes"
-	"strings"
 
 	"github.com/volleymta/volley/smtpwire"
 )
 
-// field is one header field of a message: its name and unfolded value.
+// field is one header field of a message.
 type field struct {
-	name, value []byte
-	raw         []byte // the whole field, folded lines and CRLF included
+	name []byte
+	raw  []byte // the whole field, folded lines and CRLF included
+}
+
+// value returns the field's body unfolded and trimmed (RFC 5322 §2.2.3);
+// called only for the fields a caller wants, as it allocates.
+func (f field) value() string {
+	v := f.raw[len(f.name)+1:]
+	v = bytes.ReplaceAll(bytes.ReplaceAll(v, []byte("\r\n"), nil), []byte("\t"), []byte(" "))
+	return string(bytes.TrimSpace(v))
 }
 
 // nextField splits the first field off headers (RFC 5322 §2.2: a field
@@ -35,11 +42,9 @@ func nextField(headers []byte) (f field, rest []byte, ok bool) {
 	f.raw = headers[:end]
 	colon := bytes.IndexByte(f.raw, ':')
 	if colon < 0 {
-		f.name = bytes.TrimRight(f.raw, "\r\n")
-		return f, headers[end:], true
+		return f, headers[end:], true // not a field: no name, kept as it is
 	}
 	f.name = f.raw[:colon]
-	f.value = bytes.TrimSpace(bytes.ReplaceAll(bytes.ReplaceAll(f.raw[colon+1:], []byte("\r\n"), nil), []byte("\t"), []byte(" ")))
 	return f, headers[end:], true
 }
 
@@ -73,10 +78,10 @@ func appendRouted(dst, msg []byte, ss *session) ([]byte, routing) {
 		headers = next
 		keep := true
 		switch {
-		case src.ProcessXVirtualMTA && strings.EqualFold(string(f.name), "X-Virtual-MTA"):
-			rt.vmta, keep = string(f.value), src.RetainXVirtualMTA
-		case src.ProcessXJob && strings.EqualFold(string(f.name), jobHeader):
-			rt.job, keep = string(f.value), src.RetainXJob
+		case src.ProcessXVirtualMTA && bytes.EqualFold(f.name, []byte("X-Virtual-MTA")):
+			rt.vmta, keep = f.value(), src.RetainXVirtualMTA
+		case src.ProcessXJob && bytes.EqualFold(f.name, []byte(jobHeader)):
+			rt.job, keep = f.value(), src.RetainXJob
 		}
 		if keep {
 			dst = append(dst, f.raw...)

@@ -4,14 +4,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/spool"
 )
 
 func TestNextFieldFolding(t *testing.T) {
 	h := []byte("X-Job: a\r\n b\r\nSubject: s\r\n\r\nbody")
 	f, rest, ok := nextField(h)
-	if !ok || string(f.name) != "X-Job" || string(f.value) != "a b" || string(f.raw) != "X-Job: a\r\n b\r\n" {
-		t.Fatalf("folded field: %q %q %q", f.name, f.value, f.raw)
+	if !ok || string(f.name) != "X-Job" || f.value() != "a b" || string(f.raw) != "X-Job: a\r\n b\r\n" {
+		t.Fatalf("folded field: %q %q %q", f.name, f.value(), f.raw)
 	}
 	f, rest, ok = nextField(rest)
 	if !ok || string(f.name) != "Subject" {
@@ -54,5 +55,19 @@ func TestXVirtualMTAAndJob(t *testing.T) {
 	b, _ := sp.Body(msgs[0].ID)
 	if strings.Contains(strings.ToLower(string(b)), "x-virtual-mta") || strings.Contains(strings.ToLower(string(b)), "x-job") {
 		t.Fatalf("routing headers kept:\n%s", b)
+	}
+}
+
+// TestRoutedNoAllocs: scanning headers for X-Virtual-MTA and the job header
+// allocates nothing for fields it does not take.
+func TestRoutedNoAllocs(t *testing.T) {
+	ss := &session{src: &config.SourceSettings{ProcessXVirtualMTA: true, ProcessXJob: true}}
+	msg := []byte("Subject: s\r\nFrom: a@b\r\nTo: c@d\r\n folded\r\n\r\nbody\r\n")
+	dst := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { dst, _ = appendRouted(dst[:0], msg, ss) }); n != 0 {
+		t.Fatalf("%v allocs per message", n)
+	}
+	if string(dst) != string(msg) {
+		t.Fatalf("message changed: %q", dst)
 	}
 }
