@@ -1,0 +1,234 @@
+package queue
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/volleymta/volley/spool"
+)
+
+func TestKeyFor(t *testing.T) {
+	for _, c := range []struct{ addr, vmta, want string }{
+		{"a@Example.COM", "", "example.com/"},
+		{"a@b@x.org", "v1", "x.org/v1"},
+		{"postmaster", "v1", "/v1"},
+	} {
+		if got := KeyFor(c.addr, c.vmta).String(); got != c.want {
+			t.Errorf("KeyFor(%q, %q) = %q, want %q", c.addr, c.vmta, got, c.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = KeyFor("user@example.com", "v") }); n != 0 {
+		t.Errorf("KeyFor of a lower-case domain: %v allocs, want 0", n)
+	}
+}
+
+// TestOwnerSpreads checks that owners are stable, in range, and that a
+// realistic set of domains lands on every shard.
+func TestOwnerSpreads(t *testing.T) {
+	const shards = 4
+	seen := make([]int, shards)
+	for i := 0; i < 1000; i++ {
+		k := Key{Domain: fmt.Sprintf("d%d.example", i), VMTA: "v"}
+		o := Owner(k, shards)
+		if o < 0 || o >= shards {
+			t.Fatalf("Owner out of range: %d", o)
+		}
+		if Owner(k, shards) != o {
+			t.Fatal("Owner is not stable")
+		}
+		seen[o]++
+	}
+	for i, n := range seen {
+		if n < 150 {
+			t.Errorf("shard %d owns %d of 1000 queues: the hash does not spread", i, n)
+		}
+	}
+	if Owner(Key{Domain: "x"}, 1) != 0 || Owner(Key{Domain: "x"}, 0) != 0 {
+		t.Error("one shard must own everything")
+	}
+}
+
+// loops stands in for the shards' loops: each inbox's posted drains queue up
+// here and run on the goroutine that calls run, as they would on the owner.
+type loops struct{ posted chan func() }
+
+func (l *loops) post(fn func()) error { l.posted <- fn; return nil }
+
+func (l *loops) runPending() {
+	for {
+		select {
+		case fn := <-l.posted:
+			fn()
+		default:
+			return
+		}
+	}
+}
+
+func message(domains ...string) *spool.Message {
+	m := &spool.Message{VMTA: "v"}
+	for i, d := range domains {
+		m.Recipients = append(m.Recipients, spool.Recipient{Index: uint16(i), Addr: fmt.Sprintf("r%d@%s", i, d)})
+	}
+	return m
+}
+
+// domainsOwnedBy returns n domains whose queue (vMTA "v") shard owner owns.
+func domainsOwnedBy(owner, shards, n int) []string {
+	var out []string
+	for i := 0; len(out) < n; i++ {
+		d := fmt.Sprintf("d%d.example", i)
+		if Owner(Key{Domain: d, VMTA: "v"}, shards) == owner {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// TestRouterHandsOffAndBacklogs routes from shard 0: its own recipients go
+// straight into its table, shard 1's through a ring too small for them, so
+// the rest wait in the backlog until Flush finds room. Every recipient ends
+// up queued exactly once, on its owner.
+func TestRouterHandsOffAndBacklogs(t *testing.T) {
+	l := &loops{posted: make(chan func(), 16)}
+	tables := []*Table{NewTable(), NewTable()}
+	inboxes := []*Inbox{NewInbox(2, l.post, tables[0]), NewInbox(2, l.post, tables[1])}
+	rt := NewRouter(inboxes, 0)
+
+	mine, theirs := domainsOwnedBy(0, 2, 3), domainsOwnedBy(1, 2, 7)
+	var id spool.ID
+	id[0] = 1
+	rt.Route(id, message(append(mine, theirs...)...))
+	if tables[0].Len() != 3 {
+		t.Fatalf("own table holds %d, want 3 (added directly)", tables[0].Len())
+	}
+	if rt.Pending() != 5 {
+		t.Fatalf("pending %d, want 5 (ring of 2 took 2 of 7)", rt.Pending())
+	}
+	for i := 0; i < 10 && (rt.Pending() > 0 || len(l.posted) > 0); i++ {
+		l.runPending()
+		rt.Flush()
+	}
+	l.runPending()
+	if rt.Pending() != 0 || tables[1].Len() != 7 {
+		t.Fatalf("after flushing: pending %d, shard 1 holds %d; want 0 and 7", rt.Pending(), tables[1].Len())
+	}
+	for _, d := range theirs {
+		q := tables[1].Queue(Key{Domain: d, VMTA: "v"})
+		if q == nil || len(q.Entries) != 1 || q.Entries[0].ID != id {
+			t.Errorf("queue %s/v on shard 1: %+v", d, q)
+		}
+	}
+	// Indexes survive the trip and stay in order within a queue.
+	idx := map[uint16]bool{}
+	for _, s := range append(tables[0].Summaries(), tables[1].Summaries()...) {
+		q := tables[Owner(s.Key, 2)].Queue(s.Key)
+		for _, e := range q.Entries {
+			if idx[e.Index] {
+				t.Errorf("recipient %d queued twice", e.Index)
+			}
+			idx[e.Index] = true
+		}
+	}
+	if len(idx) != 10 {
+		t.Errorf("%d distinct recipients queued, want 10", len(idx))
+	}
+}
+
+// TestInboxManyProducers routes from several goroutines at once into two
+// owners whose drains run on their own goroutines (the race detector
+// watches): every recipient arrives exactly once.
+func TestInboxManyProducers(t *testing.T) {
+	const producers, msgs, shards = 4, 2000, 2
+	owners := make([]*loops, shards)
+	tables := make([]*Table, shards)
+	inboxes := make([]*Inbox, shards)
+	for i := range owners {
+		owners[i] = &loops{posted: make(chan func(), 1)}
+		tables[i] = NewTable()
+		inboxes[i] = NewInbox(64, owners[i].post, tables[i])
+	}
+	stop := make(chan struct{})
+	var consumers sync.WaitGroup
+	for i := range owners {
+		consumers.Add(1)
+		go func(l *loops) {
+			defer consumers.Done()
+			for {
+				select {
+				case fn := <-l.posted:
+					fn()
+				case <-stop:
+					l.runPending()
+					return
+				}
+			}
+		}(owners[i])
+	}
+	var wg sync.WaitGroup
+	for p := 0; p < producers; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			rt := NewRouter(inboxes, -1)
+			for i := 0; i < msgs; i++ {
+				var id spool.ID
+				id[0], id[1], id[2] = byte(p), byte(i>>8), byte(i)
+				rt.Route(id, message(fmt.Sprintf("a%d.example", i%7), fmt.Sprintf("b%d.example", i%11)))
+				for rt.Pending() > 0 {
+					rt.Flush()
+				}
+			}
+		}(p)
+	}
+	wg.Wait()
+	// Let the owners drain what is left, then stop them.
+	for {
+		total := 0
+		done := make(chan int, shards)
+		for i := range owners {
+			i := i
+			owners[i].posted <- func() { done <- tables[i].Len() }
+		}
+		for range owners {
+			total += <-done
+		}
+		if total == producers*msgs*2 {
+			break
+		}
+		for i := range inboxes {
+			inboxes[i].waker.Wake()
+		}
+	}
+	close(stop)
+	consumers.Wait()
+	for i, tb := range tables {
+		for _, s := range tb.Summaries() {
+			if Owner(s.Key, shards) != i {
+				t.Errorf("queue %s on shard %d, owner is %d", s.Key, i, Owner(s.Key, shards))
+			}
+		}
+	}
+}
+
+func BenchmarkRoute(b *testing.B) {
+	l := &loops{posted: make(chan func(), 1)}
+	tables := []*Table{NewTable(), NewTable()}
+	inboxes := []*Inbox{NewInbox(1<<16, l.post, tables[0]), NewInbox(1<<16, l.post, tables[1])}
+	rt := NewRouter(inboxes, -1)
+	m := message("gmail.com", "yahoo.com")
+	var id spool.ID
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		rt.Route(id, m)
+		if i%1024 == 1023 {
+			l.runPending()
+			inboxes[0].drain()
+			inboxes[1].drain()
+			// Keep the tables from growing through the whole run.
+			tables[0], tables[1] = NewTable(), NewTable()
+			inboxes[0].table, inboxes[1].table = tables[0], tables[1]
+		}
+	}
+}

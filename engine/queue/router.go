@@ -1,0 +1,67 @@
+package queue
+
+import (
+	"github.com/volleymta/volley/spool"
+)
+
+// Router hands each recipient of a committed message to its queue's owner
+// (DESIGN.md, step 3). One Router per producing goroutine: each shard's
+// loop has one, the pickup goroutine another.
+type Router struct {
+	inboxes []*Inbox
+	// self is the shard whose loop runs this Router, or -1 off the loops.
+	// Its own recipients go straight into its Table: it is the owner.
+	self int
+	// backlog holds, per owner, records its full inbox refused, in order.
+	backlog [][]Ready
+	pending int
+}
+
+// NewRouter returns a Router over every shard's inbox (indexed by shard
+// ID); self is the ID of the shard whose loop uses it, or -1.
+func NewRouter(inboxes []*Inbox, self int) *Router {
+	return &Router{inboxes: inboxes, self: self, backlog: make([][]Ready, len(inboxes))}
+}
+
+// Route hands every recipient of m, stored under id, to its owner. m's
+// recipients must carry their spool Index (spool.Append sets it). Records
+// an owner has no room for wait in the backlog: call Flush later while
+// Pending is not zero.
+func (rt *Router) Route(id spool.ID, m *spool.Message) {
+	n := len(rt.inboxes)
+	for i := range m.Recipients {
+		rc := &m.Recipients[i]
+		k := KeyFor(rc.Addr, m.VMTA)
+		r := Ready{ID: id, Index: rc.Index, Key: k, Addr: rc.Addr}
+		o := Owner(k, n)
+		switch {
+		case o == rt.self:
+			rt.inboxes[o].table.Add(r)
+		case len(rt.backlog[o]) > 0 || !rt.inboxes[o].Push(r):
+			rt.backlog[o] = append(rt.backlog[o], r)
+			rt.pending++
+		}
+	}
+}
+
+// Pending returns the number of records waiting for room in an inbox.
+func (rt *Router) Pending() int { return rt.pending }
+
+// Flush pushes what the backlog holds, in order, as far as the inboxes
+// have room, and returns what is still pending.
+func (rt *Router) Flush() int {
+	for o, b := range rt.backlog {
+		sent := 0
+		for sent < len(b) && rt.inboxes[o].Push(b[sent]) {
+			sent++
+		}
+		if sent == 0 {
+			continue
+		}
+		rest := copy(b, b[sent:])
+		clear(b[rest:])
+		rt.backlog[o] = b[:rest]
+		rt.pending -= sent
+	}
+	return rt.pending
+}
