@@ -28,6 +28,7 @@ import (
 	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/inbound"
 	"github.com/volleymta/volley/engine/pickup"
+	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/engine/shard"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/spool"
@@ -39,9 +40,36 @@ type Options struct {
 	Config *config.Config
 	// Logf receives operational log lines. Default: dropped.
 	Logf func(format string, args ...any)
-	// Ready, when set, is called once every listener is bound, with their
-	// addresses (shard 0's; every shard binds the same ones).
-	Ready func(listeners []netip.AddrPort)
+	// Ready, when set, is called once every listener is bound, with the
+	// running engine (valid until Run returns).
+	Ready func(*Running)
+}
+
+// Running is a started engine, as Ready sees it.
+type Running struct {
+	// Listeners are the bound addresses (shard 0's; every shard binds the
+	// same ones).
+	Listeners []netip.AddrPort
+	group     *shard.Group
+	inboxes   []*queue.Inbox
+}
+
+// Queues returns, per shard, the queues that shard owns and their sizes.
+// It asks each shard on its loop and waits for the answers or ctx.
+func (rn *Running) Queues(ctx context.Context) ([][]queue.Summary, error) {
+	out := make([][]queue.Summary, rn.group.Count())
+	for i, in := range rn.inboxes {
+		got := make(chan []queue.Summary, 1)
+		if err := rn.group.Post(i, func() { got <- in.Table().Summaries() }); err != nil {
+			return nil, err
+		}
+		select {
+		case out[i] = <-got:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return out, nil
 }
 
 // Run serves the config until ctx ends.
@@ -76,9 +104,17 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	var mu sync.Mutex
 	var bound []netip.AddrPort
+	var inboxes []*queue.Inbox
 	g, err := shard.Start(shard.Options{Count: cfg.Global.Shards, IO: iouring.Options{Engine: engine, Logf: logf},
+		Init: func(shards []*shard.Shard) error {
+			for _, s := range shards {
+				inboxes = append(inboxes, queue.NewInbox(inboxCapacity, s.Post, queue.NewTable()))
+			}
+			return nil
+		},
 		Setup: func(s *shard.Shard) error {
-			addrs, err := svc.Listen(s.Reactor)
+			h := newHandoff(s.Reactor, queue.NewRouter(inboxes, s.ID))
+			addrs, err := svc.Listen(s.Reactor, h.accepted)
 			if s.ID == 0 {
 				mu.Lock()
 				bound = addrs
@@ -91,9 +127,9 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	logf("volleyd: %d shards on %s, listening on %v, spool %s", g.Count(), g.Engine(), bound, dir)
 	if opts.Ready != nil {
-		opts.Ready(bound)
+		opts.Ready(&Running{Listeners: bound, group: g, inboxes: inboxes})
 	}
-	pickupDone := startPickup(ctx, cfg, sp, logf)
+	pickupDone := startPickup(ctx, cfg, routingAppender{sp: sp, inboxes: inboxes}, logf)
 	<-ctx.Done()
 	g.Stop()
 	err = g.Wait()
@@ -102,7 +138,7 @@ func Run(ctx context.Context, opts Options) error {
 }
 
 // startPickup runs the pickup directory when the config has one.
-func startPickup(ctx context.Context, cfg *config.Config, sp *spool.Spool, logf func(string, ...any)) <-chan struct{} {
+func startPickup(ctx context.Context, cfg *config.Config, sp pickup.Appender, logf func(string, ...any)) <-chan struct{} {
 	done := make(chan struct{})
 	pc := cfg.Global.Pickup
 	if pc.Dir == "" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"net/smtp"
 	"os"
 	"os/exec"
@@ -14,12 +13,13 @@ import (
 	"time"
 
 	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/spool"
 )
 
 // testConfig is the default's policy (relaying from 127.0.0.1 only) on a
 // free port with the spool in dir.
-func testConfig(t *testing.T, dir string) (*config.Config, string) {
+func testConfig(t *testing.T, dir, extra string) (*config.Config, string) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,7 +38,7 @@ smtp-listener %s
     always-allow-relaying yes
 </source>
 shards 2
-`, addr, filepath.Join(dir, "spool"))
+`, addr, filepath.Join(dir, "spool")) + strings.ReplaceAll(extra, "DIR", dir)
 	cfg, probs := config.LoadText("test.conf", []byte(text))
 	if len(probs) > 0 {
 		t.Fatalf("config: %v", probs)
@@ -48,16 +48,22 @@ shards 2
 
 // start runs the engine until the test ends and returns the spool directory.
 func start(t *testing.T) (addr, spoolDir string, stop func()) {
+	addr, spoolDir, _, stop = startRunning(t, "")
+	return addr, spoolDir, stop
+}
+
+// startRunning is start with extra config lines, returning the running engine.
+func startRunning(t *testing.T, extra string) (addr, spoolDir string, rn *Running, stop func()) {
 	dir := t.TempDir()
-	cfg, addr := testConfig(t, dir)
+	cfg, addr := testConfig(t, dir, extra)
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan struct{})
+	ready := make(chan *Running, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{Config: cfg, Ready: func([]netip.AddrPort) { close(ready) }})
+		done <- Run(ctx, Options{Config: cfg, Ready: func(r *Running) { ready <- r }})
 	}()
 	select {
-	case <-ready:
+	case rn = <-ready:
 	case err := <-done:
 		t.Fatalf("Run: %v", err)
 	case <-time.After(10 * time.Second):
@@ -80,7 +86,7 @@ func start(t *testing.T) (addr, spoolDir string, stop func()) {
 		}
 	}
 	t.Cleanup(stop)
-	return addr, filepath.Join(dir, "spool"), stop
+	return addr, filepath.Join(dir, "spool"), rn, stop
 }
 
 // spooled reopens the spool after the engine stopped and returns its messages.
@@ -169,5 +175,58 @@ func TestSMTPSource(t *testing.T) {
 	msgs, _ := spooled(t, dir)
 	if len(msgs) != n {
 		t.Fatalf("spool holds %d messages, want %d", len(msgs), n)
+	}
+}
+
+// TestHandOffToOwners injects over SMTP (separate connections, spread over
+// two shards by SO_REUSEPORT) and through the pickup directory: every
+// recipient ends up queued exactly once, on the shard that owns its
+// domain/vmta queue, whichever shard accepted it.
+func TestHandOffToOwners(t *testing.T) {
+	addr, spoolDir, rn, _ := startRunning(t, "pickup DIR/pickup DIR/bad\n")
+	const msgs, domains = 30, 10
+	for i := 0; i < msgs; i++ {
+		rcpts := []string{fmt.Sprintf("a%d@d%d.example", i, i%domains), fmt.Sprintf("b%d@D%d.example", i, (i+1)%domains),
+			fmt.Sprintf("c%d@d%d.example", i, (i+2)%domains)}
+		if err := smtp.SendMail(addr, nil, "s@example.test", rcpts, []byte("Subject: x\r\n\r\nx\r\n")); err != nil {
+			t.Fatalf("SendMail %d: %v", i, err)
+		}
+	}
+	pickupDir := filepath.Join(filepath.Dir(spoolDir), "pickup")
+	file := "x-sender: s@example.test\r\nx-receiver: p1@d1.example\r\nx-receiver: p2@other.example\r\n\r\nSubject: p\r\n\r\npicked up\r\n"
+	tmp := filepath.Join(t.TempDir(), "m1")
+	if err := os.WriteFile(tmp, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(pickupDir, "m1.eml")); err != nil {
+		t.Fatal(err)
+	}
+	want := msgs*3 + 2
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		perShard, err := rn.Queues(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		total, sizes := 0, map[string]int{}
+		for id, qs := range perShard {
+			for _, q := range qs {
+				if owner := queue.Owner(q.Key, len(perShard)); owner != id {
+					t.Fatalf("queue %s on shard %d, its owner is %d", q.Key, id, owner)
+				}
+				total += q.Recipients
+				sizes[q.Key.String()] += q.Recipients
+			}
+		}
+		if total == want {
+			if sizes["d1.example/"] != 3*msgs/domains+1 || sizes["other.example/"] != 1 || len(perShard[0]) == 0 || len(perShard[1]) == 0 {
+				t.Fatalf("queue sizes %v", sizes)
+			}
+			return
+		}
+		if total > want || time.Now().After(deadline) {
+			t.Fatalf("%d recipients queued, want %d: %v", total, want, sizes)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -79,15 +79,21 @@ func New(opts Options) (*Service, error) {
 	return svc, nil
 }
 
+// Accepted receives each message once it is durable and answered 250, on
+// the loop of the shard whose session took it (with the recipients' spool
+// Index set): the hand-off to the queues (DESIGN.md, step 3).
+type Accepted func(id spool.ID, m *spool.Message)
+
 // Listen binds every smtp-listener of the config on reactor r (each shard
 // calls it on its own loop; SO_REUSEPORT spreads clients over the shards)
-// and returns the bound addresses.
-func (s *Service) Listen(r iouring.Reactor) ([]netip.AddrPort, error) {
+// and returns the bound addresses. accepted (may be nil) is that shard's
+// hand-off.
+func (s *Service) Listen(r iouring.Reactor, accepted Accepted) ([]netip.AddrPort, error) {
 	var bound []netip.AddrPort
 	for _, l := range s.opts.Config.Global.Listeners {
 		source := l.Source
 		addr, err := r.Listen(l.Addr, func(r iouring.Reactor, c iouring.Conn, remote, local netip.AddrPort) iouring.ConnHandler {
-			return s.newSession(remote, local, source)
+			return s.newSession(remote, local, source, accepted)
 		})
 		if err != nil {
 			return bound, fmt.Errorf("inbound: smtp-listener %s (%s): %w", l.Addr, l.Pos, err)

@@ -16,8 +16,10 @@ type session struct {
 	iouring.Base
 	svc    *Service
 	source string // the listener's source= name
-	remote netip.AddrPort
-	local  netip.AddrPort
+	// accepted hands committed messages to the queues (may be nil).
+	accepted Accepted
+	remote   netip.AddrPort
+	local    netip.AddrPort
 
 	r   iouring.Reactor
 	c   iouring.Conn
@@ -55,9 +57,9 @@ var (
 	replyNotImpl     = smtpwire.Reply{Code: smtpwire.C502NotImplemented, Enh: smtpwire.E551InvalidCommand, Text: "Command not implemented"}
 )
 
-func (s *Service) newSession(remote, local netip.AddrPort, source string) *session {
+func (s *Service) newSession(remote, local netip.AddrPort, source string, accepted Accepted) *session {
 	s.Counters.Sessions.Add(1)
-	return &session{svc: s, source: source, remote: remote, local: local}
+	return &session{svc: s, source: source, remote: remote, local: local, accepted: accepted}
 }
 
 // OnOpen applies the client's <source> policy and greets it.
@@ -263,13 +265,17 @@ func (ss *session) commit() {
 	ss.wait()
 	r, svc := ss.r, ss.svc
 	svc.opts.Commit.Commit(m, body, func(id spool.ID, err error) {
-		_ = r.Post(func() { ss.committed(id, err) })
+		_ = r.Post(func() { ss.committed(id, m, err) })
 	})
 }
 
 // committed answers the message once the spool has spoken, then goes on
 // with whatever the client pipelined behind it.
-func (ss *session) committed(id spool.ID, err error) {
+func (ss *session) committed(id spool.ID, m *spool.Message, err error) {
+	if err == nil && ss.accepted != nil {
+		// Durable: the queues get it even if the client has gone.
+		ss.accepted(id, m)
+	}
 	if ss.closed {
 		return
 	}

@@ -57,6 +57,12 @@ func serveForever(t *testing.T, cfgText string, sp *spool.Spool) (string, iourin
 
 func start(t *testing.T, cfgText string, sp *spool.Spool) (*Service, string, iouring.Reactor) {
 	t.Helper()
+	return startWith(t, cfgText, sp, nil)
+}
+
+// startWith is start with a hand-off to the queues.
+func startWith(t *testing.T, cfgText string, sp *spool.Spool, accepted Accepted) (*Service, string, iouring.Reactor) {
+	t.Helper()
 	cfg, probs := config.LoadText("test.conf", []byte(cfgText))
 	if len(probs) > 0 {
 		t.Fatalf("config: %v", probs)
@@ -72,7 +78,7 @@ func start(t *testing.T, cfgText string, sp *spool.Spool) (*Service, string, iou
 	go func() { runtime.LockOSThread(); _ = r.Run() }()
 	addrs := make(chan []netip.AddrPort, 1)
 	_ = r.Post(func() {
-		a, err := svc.Listen(r)
+		a, err := svc.Listen(r, accepted)
 		if err != nil {
 			t.Errorf("Listen: %v", err)
 		}
@@ -245,4 +251,33 @@ func TestIdleTimeout(t *testing.T) {
 	}
 	busy.send("QUIT\r\n")
 	busy.expect("221 ")
+}
+
+// TestAcceptedHandOff: once a message is durable and answered, the shard's
+// hand-off receives it with the same ID and each accepted recipient's spool
+// Index; a recipient refused for relaying is not among them.
+func TestAcceptedHandOff(t *testing.T) {
+	sp := memSpool(t)
+	got := make(chan *spool.Message, 1)
+	cfg := baseConfig + "    always-allow-relaying no\n</source>\nrelay-domain example.com\n"
+	_, addr, r := startWith(t, cfg, sp, func(id spool.ID, m *spool.Message) {
+		m.ID = id
+		got <- m
+	})
+	t.Cleanup(func() { r.Stop(); <-r.Done() })
+	cl := dial(t, addr)
+	cl.send("EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<one@example.com>\r\nRCPT TO:<x@elsewhere.test>\r\nRCPT TO:<two@EXAMPLE.com>\r\nDATA\r\n")
+	for _, want := range []string{"250 ", "250 ", "250 ", "550 5.7.1", "250 ", "354 "} {
+		cl.expect(want)
+	}
+	cl.send("Subject: hand-off\r\n\r\nbody\r\n.\r\n")
+	line := cl.expect("250 2.0.0 OK queued as ")
+	m := <-got
+	if id := strings.TrimSpace(strings.TrimPrefix(line, "250 2.0.0 OK queued as ")); id != m.ID.String() {
+		t.Fatalf("answered ID %s, handed off %s", id, m.ID)
+	}
+	if len(m.Recipients) != 2 || m.Recipients[0].Addr != "one@example.com" || m.Recipients[0].Index != 0 ||
+		m.Recipients[1].Addr != "two@EXAMPLE.com" || m.Recipients[1].Index != 1 {
+		t.Fatalf("handed off recipients %+v", m.Recipients)
+	}
 }

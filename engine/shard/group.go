@@ -28,6 +28,11 @@ type Options struct {
 	Count int
 	// IO configures each shard's reactor; IO.Engine is `io-engine`.
 	IO iouring.Options
+	// Init, when set, runs once on the calling goroutine after every
+	// shard's reactor exists and before any loop runs: the place to build
+	// what shards share, such as their inboxes, which Setup may then use.
+	// An error stops the group.
+	Init func(shards []*Shard) error
 	// Setup, when set, runs on each shard's loop before it serves anything
 	// (bind listeners there). An error stops the group.
 	Setup func(s *Shard) error
@@ -68,6 +73,12 @@ func Start(opts Options) (*Group, error) {
 			return nil, fmt.Errorf("shard %d: %w", i, err)
 		}
 		g.shards = append(g.shards, &Shard{ID: i, Reactor: r})
+	}
+	if opts.Init != nil {
+		if err := opts.Init(g.shards); err != nil {
+			g.stopStarted()
+			return nil, err
+		}
 	}
 	setupErrs := make(chan error, n)
 	for _, s := range g.shards {

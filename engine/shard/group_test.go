@@ -158,3 +158,31 @@ func TestGroupDefaultCount(t *testing.T) {
 		t.Errorf("Count = %d, want GOMAXPROCS %d", g.Count(), want)
 	}
 }
+
+// TestGroupInitBeforeSetup: Init sees every shard before any Setup runs, and
+// its error stops the group.
+func TestGroupInitBeforeSetup(t *testing.T) {
+	var seen []*Shard
+	setupsBeforeInit := 0
+	g, err := Start(Options{Count: 2, IO: iouring.Options{Engine: iouring.EngineEpoll},
+		Init: func(shards []*Shard) error { seen = append(seen, shards...); return nil },
+		Setup: func(s *Shard) error {
+			if len(seen) != 2 {
+				setupsBeforeInit++
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Stop()
+	_ = g.Wait()
+	if len(seen) != 2 || seen[0].ID != 0 || seen[1].ID != 1 || setupsBeforeInit != 0 {
+		t.Fatalf("Init saw %d shards; %d setups ran before it", len(seen), setupsBeforeInit)
+	}
+	_, err = Start(Options{Count: 2, IO: iouring.Options{Engine: iouring.EngineEpoll},
+		Init: func([]*Shard) error { return fmt.Errorf("no inbox") }})
+	if err == nil || err.Error() != "no inbox" {
+		t.Fatalf("Start error = %v, want Init's", err)
+	}
+}

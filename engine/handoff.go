@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/volleymta/volley/engine/queue"
+	"github.com/volleymta/volley/iouring"
+	"github.com/volleymta/volley/spool"
+)
+
+// inboxCapacity is each shard's inbox ring of Ready records: 64Ki
+// recipients, about 4 MiB, a few seconds of a shard's injection rate.
+const inboxCapacity = 1 << 16
+
+// backlogRetry is how soon a shard retries hand-offs a full inbox refused.
+const backlogRetry = time.Millisecond
+
+// handoff is one shard's hand-off of accepted messages to the queues'
+// owners. It lives on that shard's loop.
+type handoff struct {
+	r        iouring.Reactor
+	rt       *queue.Router
+	retrying bool
+	flushFn  func()
+}
+
+func newHandoff(r iouring.Reactor, rt *queue.Router) *handoff {
+	h := &handoff{r: r, rt: rt}
+	h.flushFn = h.flush
+	return h
+}
+
+// accepted is the inbound service's hand-off (inbound.Accepted).
+func (h *handoff) accepted(id spool.ID, m *spool.Message) {
+	h.rt.Route(id, m)
+	h.retry()
+}
+
+// retry schedules one flush while records wait for room in an inbox.
+func (h *handoff) retry() {
+	if h.rt.Pending() > 0 && !h.retrying {
+		h.retrying = true
+		h.r.AfterFunc(backlogRetry, h.flushFn)
+	}
+}
+
+func (h *handoff) flush() {
+	h.retrying = false
+	h.rt.Flush()
+	h.retry()
+}
+
+// routingAppender is the pickup directory's spool: it appends, then hands
+// the recipients to their owners. It runs on pickup's worker goroutines,
+// off the loops, so it may wait for room.
+type routingAppender struct {
+	sp      *spool.Spool
+	inboxes []*queue.Inbox
+}
+
+func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []byte) (spool.ID, error) {
+	id, err := a.sp.Append(ctx, m, body)
+	if err != nil {
+		return id, err
+	}
+	rt := queue.NewRouter(a.inboxes, -1)
+	rt.Route(id, m)
+	for rt.Pending() > 0 && ctx.Err() == nil {
+		time.Sleep(backlogRetry)
+		rt.Flush()
+	}
+	return id, nil
+}
