@@ -22,6 +22,8 @@ test: lint test-race fuzz-short
 
 test-race:
 	$(GO) test -race -shuffle=on -timeout 20m ./...
+	# The inbound sessions again on the epoll engine (auto picks io_uring where it runs).
+	VOLLEY_IO_ENGINE=epoll $(GO) test -race -shuffle=on -timeout 10m ./engine/inbound/
 
 ## lint: gofmt and go vet.
 lint:

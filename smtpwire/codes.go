@@ -25,7 +25,7 @@ const (
 	C450MailboxUnavail      Code = 450
 	C451LocalError          Code = 451
 	C452InsufficientStorage Code = 452
-	C454TempAuthFailure     Code = 454 // RFC 4954 §6
+	C454TempAuthFailure     Code = 454 // RFC 4954 §6 (also TLS not available, RFC 3207 §4)
 	C455ParamsUnaccepted    Code = 455 // RFC 5321 §4.2.2
 	C500SyntaxError         Code = 500
 	C501ParamSyntax         Code = 501

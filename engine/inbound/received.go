@@ -2,10 +2,12 @@ package inbound
 
 import "time"
 
-// appendReceived appends the Received header of RFC 5321 §4.4:
+// appendReceived appends the Received header of RFC 5321 §4.4, with the
+// TLS comment Postfix writes when the session is encrypted:
 //
 //	Received: from HELO ([IP])
-//		by HOST (Volley) with ESMTP; DATE
+//		(using TLSv1.3 with cipher TLS_AES_128_GCM_SHA256)
+//		by HOST (Volley) with ESMTPS; DATE
 func appendReceived(dst []byte, ss *session, now time.Time) []byte {
 	dst = append(dst, "Received: from "...)
 	helo := ss.helo
@@ -15,7 +17,15 @@ func appendReceived(dst []byte, ss *session, now time.Time) []byte {
 	dst = append(dst, helo...)
 	dst = append(dst, " (["...)
 	dst = ss.remote.Addr().Unmap().AppendTo(dst)
-	dst = append(dst, "])\r\n\tby "...)
+	dst = append(dst, "])\r\n\t"...)
+	if ss.tlsVersion != "" {
+		dst = append(dst, "(using "...)
+		dst = append(dst, ss.tlsVersion...)
+		dst = append(dst, " with cipher "...)
+		dst = append(dst, ss.tlsCipher...)
+		dst = append(dst, ")\r\n\t"...)
+	}
+	dst = append(dst, "by "...)
 	dst = append(dst, ss.svc.hostname...)
 	dst = append(dst, " (Volley) with "...)
 	dst = append(dst, protocolName(ss.srv.TLS(), ss.srv.Authenticated())...)

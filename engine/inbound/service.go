@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"net/netip"
 	"sync/atomic"
@@ -45,6 +46,8 @@ type Counters struct {
 	// Refused counts messages answered 4xx because the spool failed;
 	// RelayDenied counts recipients refused with 550 5.7.1.
 	Refused, RelayDenied atomic.Uint64
+	// TLS counts sessions that completed a STARTTLS handshake.
+	TLS atomic.Uint64
 }
 
 // Service holds what every session of every shard shares (read-only after
@@ -53,6 +56,7 @@ type Service struct {
 	opts     Options
 	hostname string
 	users    *userauth.Store // nil when the config has no <smtp-user>
+	tls      *tls.Config     // nil without smtp-server-tls-certificate
 	// started and msgSeq make generated Message-IDs unique.
 	started  int64
 	msgSeq   atomic.Uint64
@@ -69,6 +73,13 @@ func New(opts Options) (*Service, error) {
 		host = hs[0]
 	}
 	svc := &Service{opts: opts, hostname: host, started: time.Now().UnixNano()}
+	if g := &opts.Config.Global; g.TLSCertificate != "" {
+		cfg, err := loadTLS(g.TLSCertificate, g.TLSCertificatePassword)
+		if err != nil {
+			return nil, fmt.Errorf("inbound: %w", err)
+		}
+		svc.tls = cfg
+	}
 	if len(opts.Config.SMTPUsers) > 0 {
 		users, err := userauth.New(opts.Config.SMTPUsers)
 		if err != nil {
@@ -114,6 +125,9 @@ func (s *Service) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfi
 		caps.Ext |= smtpwire.ExtSMTPUTF8
 	}
 	caps.MaxSize = src.MaxMessageSize
+	if s.tls != nil && src.AllowStartTLS {
+		caps.Ext |= smtpwire.ExtStartTLS
+	}
 	if s.users != nil && src.AllowAuth {
 		caps.Ext |= smtpwire.ExtAuth
 		caps.Auth = smtpwire.AuthPlain | smtpwire.AuthLogin
@@ -130,8 +144,8 @@ func (s *Service) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfi
 		Data:          smtpwire.UnstuffOptions{MaxLine: 0, Bare: smtpwire.BareNormalize},
 		MaxErrors:     20,
 		RequireAuth:   src.RequireAuth,
-		// STARTTLS is not served yet: plaintext AUTH only where the source
-		// allows it (allow-unencrypted-plain-auth).
+		// AUTH in the clear only where the source allows it
+		// (allow-unencrypted-plain-auth); else after STARTTLS.
 		AuthRequiresTLS: !src.AllowUnencryptedPlainAuth,
 		RequireTLS:      src.RequireStartTLS,
 	}

@@ -37,6 +37,13 @@ type session struct {
 	// (accept-proxy-protocol) before the greeting.
 	awaitProxy bool
 
+	// tlsp is set once STARTTLS was accepted: from then on the socket's
+	// bytes belong to the TLS goroutines (tls.go). discard drops input
+	// pipelined behind STARTTLS.
+	tlsp                  *tlsPump
+	discard               bool
+	tlsVersion, tlsCipher string
+
 	helo string
 	tx   transaction
 }
@@ -102,11 +109,20 @@ func (ss *session) armTimeout(d time.Duration) {
 	}
 }
 
-// OnData feeds the session machine.
+// OnData feeds the session machine; under TLS the bytes are ciphertext
+// for the TLS goroutines.
 func (ss *session) OnData(r iouring.Reactor, c iouring.Conn, p []byte) iouring.Action {
+	if ss.tlsp != nil {
+		return ss.tlsp.nc.OnData(r, c, p)
+	}
 	if ss.awaitProxy {
 		return ss.proxyHeader(p)
 	}
+	return ss.feed(p)
+}
+
+// feed runs the session machine over new input p (borrowed).
+func (ss *session) feed(p []byte) iouring.Action {
 	if len(ss.in) > 0 {
 		ss.in = append(ss.in, p...)
 		return ss.run(ss.in, true)
@@ -129,6 +145,10 @@ func (ss *session) run(buf []byte, owned bool) iouring.Action {
 		}
 		ss.event(ev)
 	}
+	if ss.discard {
+		ss.discard = false
+		buf = nil
+	}
 	if owned {
 		ss.in = ss.in[:copy(ss.in, buf)] // buf is a suffix of ss.in: copy moves it down
 	} else {
@@ -147,8 +167,36 @@ func (ss *session) flush() {
 		if ss.src != nil && ss.src.LogCommands {
 			ss.svc.logf("inbound: %s <- %q", ss.remote, ss.srv.Out)
 		}
-		_ = ss.r.Send(ss.c, ss.srv.Out)
+		ss.send(ss.srv.Out, false)
 		ss.srv.Out = ss.srv.Out[:0]
+	}
+}
+
+// send queues p (borrowed) to the client, in the clear or through TLS,
+// and with closeAfter ends the session once it is written.
+func (ss *session) send(p []byte, closeAfter bool) {
+	if ss.tlsp != nil {
+		if !ss.closed {
+			ss.sendTLS(append([]byte(nil), p...), closeAfter)
+		}
+		return
+	}
+	if len(p) > 0 {
+		_ = ss.r.Send(ss.c, p)
+	}
+	if closeAfter {
+		_ = ss.r.Drain(ss.c)
+	}
+}
+
+// act carries out an Action that arose outside a callback of this
+// connection (after a commit, under TLS).
+func (ss *session) act(a iouring.Action) {
+	switch a {
+	case iouring.Drain:
+		ss.send(nil, true)
+	case iouring.Close:
+		_ = ss.r.Close(ss.c)
 	}
 }
 
@@ -178,7 +226,9 @@ func (ss *session) event(ev smtpwire.ServerEvent) {
 		ss.commit()
 	case smtpwire.SEvAuth:
 		ss.authenticate()
-	default: // STARTTLS is not announced yet
+	case smtpwire.SEvStartTLS:
+		ss.startTLS()
+	default:
 		ss.srv.Reply(replyNotImpl)
 	}
 }
@@ -293,10 +343,13 @@ func (ss *session) committed(id spool.ID, m *spool.Message, err error) {
 	ss.resume()
 }
 
-// wait stops reading while work for this session runs off the loop.
+// wait stops reading while work for this session runs off the loop
+// (under TLS the reader waits for credit instead).
 func (ss *session) wait() {
 	ss.waiting = true
-	_ = ss.r.PauseRecv(ss.c)
+	if ss.tlsp == nil {
+		_ = ss.r.PauseRecv(ss.c)
+	}
 }
 
 // resume reads again and goes on with whatever the client pipelined
@@ -304,12 +357,12 @@ func (ss *session) wait() {
 // connection, so it carries out run's Action itself.
 func (ss *session) resume() {
 	ss.waiting = false
-	_ = ss.r.ResumeRecv(ss.c)
-	switch ss.run(ss.in, true) {
-	case iouring.Drain:
-		_ = ss.r.Drain(ss.c)
-	case iouring.Close:
-		_ = ss.r.Close(ss.c)
+	if ss.tlsp == nil {
+		_ = ss.r.ResumeRecv(ss.c)
+	}
+	ss.act(ss.run(ss.in, true))
+	if ss.tlsp != nil && !ss.waiting {
+		ss.tlsp.grant()
 	}
 }
 
@@ -319,13 +372,39 @@ func (ss *session) OnTimeout(r iouring.Reactor, c iouring.Conn) iouring.Action {
 	if ss.waiting {
 		return iouring.Continue
 	}
-	_ = r.Send(c, []byte("421 4.4.2 "+ss.svc.hostname+" timeout, closing connection\r\n"))
+	ss.send([]byte("421 4.4.2 "+ss.svc.hostname+" timeout, closing connection\r\n"), ss.tlsp != nil)
+	if ss.tlsp != nil {
+		return iouring.Continue // the writer closes after the reply
+	}
 	return iouring.Drain
 }
 
-// OnClose marks the session over, so a late commit outcome is dropped.
-func (ss *session) OnClose(iouring.Reactor, iouring.Conn, error) {
+// OnEOF: the client stopped sending; answer what is pending, then close.
+// Under TLS the reader sees the end itself (tlsEOF).
+func (ss *session) OnEOF(r iouring.Reactor, c iouring.Conn) iouring.Action {
+	if ss.tlsp != nil {
+		return ss.tlsp.nc.OnEOF(r, c)
+	}
+	return iouring.Drain
+}
+
+// OnSent lets a blocked TLS writer go on.
+func (ss *session) OnSent(r iouring.Reactor, c iouring.Conn) iouring.Action {
+	if ss.tlsp != nil {
+		return ss.tlsp.nc.OnSent(r, c)
+	}
+	return iouring.Continue
+}
+
+// OnClose marks the session over, so a late commit outcome is dropped, and
+// releases the TLS goroutines.
+func (ss *session) OnClose(r iouring.Reactor, c iouring.Conn, err error) {
 	ss.closed = true
+	if p := ss.tlsp; p != nil {
+		p.nc.OnClose(r, c, err)
+		close(p.out)
+		close(p.done)
+	}
 	if ss.src != nil && ss.src.LogConnections {
 		ss.svc.logf("inbound: connection from %s closed", ss.remote)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"os"
 	"net/netip"
 	"runtime"
 	"strings"
@@ -60,6 +61,20 @@ func start(t *testing.T, cfgText string, sp *spool.Spool) (*Service, string, iou
 	return startWith(t, cfgText, sp, nil)
 }
 
+// testEngine is the io engine VOLLEY_IO_ENGINE names (epoll, io_uring),
+// else auto: the sessions must behave the same on both.
+func testEngine(t *testing.T) iouring.Engine {
+	name := os.Getenv("VOLLEY_IO_ENGINE")
+	if name == "" {
+		return iouring.EngineAuto
+	}
+	e, err := iouring.ParseEngine(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 // startWith is start with a hand-off to the queues.
 func startWith(t *testing.T, cfgText string, sp *spool.Spool, accepted Accepted) (*Service, string, iouring.Reactor) {
 	t.Helper()
@@ -71,7 +86,7 @@ func startWith(t *testing.T, cfgText string, sp *spool.Spool, accepted Accepted)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := iouring.New(iouring.Options{})
+	r, err := iouring.New(iouring.Options{Engine: testEngine(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
