@@ -24,6 +24,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/inbound"
@@ -129,12 +130,27 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Ready != nil {
 		opts.Ready(&Running{Listeners: bound, group: g, inboxes: inboxes})
 	}
+	go sweepClients(ctx, svc)
 	pickupDone := startPickup(ctx, cfg, routingAppender{sp: sp, inboxes: inboxes}, logf)
 	<-ctx.Done()
 	g.Stop()
 	err = g.Wait()
 	<-pickupDone
 	return err
+}
+
+// sweepClients forgets idle client IPs every minute (inbound.Service.Sweep).
+func sweepClients(ctx context.Context, svc *inbound.Service) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			svc.Sweep(now)
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // startPickup runs the pickup directory when the config has one.

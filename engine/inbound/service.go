@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/inbound/clientlimit"
 	"github.com/volleymta/volley/engine/inbound/userauth"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/smtpwire"
@@ -48,6 +49,9 @@ type Counters struct {
 	Refused, RelayDenied atomic.Uint64
 	// TLS counts sessions that completed a STARTTLS handshake.
 	TLS atomic.Uint64
+	// TooManyConns counts connections refused by total-max-smtp-in or a
+	// client's max-smtp-in; RateLimited counts MAIL refused by max-msg-rate.
+	TooManyConns, RateLimited atomic.Uint64
 }
 
 // Service holds what every session of every shard shares (read-only after
@@ -57,6 +61,8 @@ type Service struct {
 	hostname string
 	users    *userauth.Store // nil when the config has no <smtp-user>
 	tls      *tls.Config     // nil without smtp-server-tls-certificate
+	// clients counts connections and messages per client IP over all shards.
+	clients clientlimit.Table
 	// started and msgSeq make generated Message-IDs unique.
 	started  int64
 	msgSeq   atomic.Uint64
@@ -113,6 +119,11 @@ func (s *Service) Listen(r iouring.Reactor, accepted Accepted) ([]netip.AddrPort
 	}
 	return bound, nil
 }
+
+// Sweep forgets clients with no connection and no rate history left; the
+// engine calls it every minute so the table does not keep every address
+// ever seen. Safe from any goroutine.
+func (s *Service) Sweep(now time.Time) int { return s.clients.Sweep(now) }
 
 // serverConfig builds the smtpwire policy for one client's source settings.
 func (s *Service) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfig {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/inbound/clientlimit"
 	"github.com/volleymta/volley/engine/inbound/proxy"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/smtpwire"
@@ -33,6 +34,9 @@ type session struct {
 	// waits (receiving paused) until resume.
 	waiting bool
 	closed  bool
+	// client is this connection's entry in the per-IP counters, held from
+	// the greeting to the close.
+	client *clientlimit.Client
 	// awaitProxy: the connection must start with a PROXY protocol header
 	// (accept-proxy-protocol) before the greeting.
 	awaitProxy bool
@@ -62,6 +66,7 @@ var (
 	replyRelayDenied = smtpwire.Reply{Code: smtpwire.C550MailboxUnavail, Enh: smtpwire.E571DeliveryNotAuth, Text: "Relaying denied"}
 	replyNoStorage   = smtpwire.Reply{Code: smtpwire.C452InsufficientStorage, Enh: smtpwire.E431SystemFull, Text: "Insufficient system storage, try again later"}
 	replyNotImpl     = smtpwire.Reply{Code: smtpwire.C502NotImplemented, Enh: smtpwire.E551InvalidCommand, Text: "Command not implemented"}
+	replyRateLimited = smtpwire.Reply{Code: smtpwire.C451LocalError, Enh: smtpwire.E471DeliveryNotAuth, Text: "Message rate limit exceeded, try again later"}
 )
 
 func (s *Service) newSession(remote, local netip.AddrPort, source string, accepted Accepted) *session {
@@ -96,6 +101,18 @@ func (ss *session) greet() iouring.Action {
 		_ = r.Send(c, []byte("554 5.7.1 "+ss.svc.hostname+" service not available to "+ss.remote.Addr().String()+"\r\n"))
 		return iouring.Drain
 	}
+	client, verdict := ss.svc.clients.Acquire(ss.remote.Addr(), ss.svc.opts.Config.Global.TotalMaxSMTPIn, ss.src.MaxSMTPIn)
+	switch verdict {
+	case clientlimit.TotalFull:
+		ss.svc.Counters.TooManyConns.Add(1)
+		_ = r.Send(c, []byte("421 4.3.2 "+ss.svc.hostname+" too many connections, try again later\r\n"))
+		return iouring.Drain
+	case clientlimit.ClientFull:
+		ss.svc.Counters.TooManyConns.Add(1)
+		_ = r.Send(c, []byte("421 4.7.0 "+ss.svc.hostname+" too many connections from "+ss.remote.Addr().String()+", try again later\r\n"))
+		return iouring.Drain
+	}
+	ss.client = client
 	ss.srv.Reset(ss.svc.serverConfig(ss.src))
 	ss.srv.Greet()
 	ss.armTimeout(ss.src.SMTPCommandTimeout)
@@ -208,6 +225,11 @@ func (ss *session) event(ev smtpwire.ServerEvent) {
 		ss.helo = string(cmd.Arg)
 		ss.srv.Accept()
 	case smtpwire.SEvMail:
+		if r := ss.src.MaxMsgRate; !r.Unlimited() && ss.client != nil && !ss.client.Allow(time.Now(), r.Count, r.Per) {
+			ss.svc.Counters.RateLimited.Add(1)
+			ss.srv.Reply(replyRateLimited)
+			return
+		}
 		ss.startTransaction(cmd)
 		ss.srv.Accept()
 	case smtpwire.SEvRcpt:
@@ -400,6 +422,10 @@ func (ss *session) OnSent(r iouring.Reactor, c iouring.Conn) iouring.Action {
 // releases the TLS goroutines.
 func (ss *session) OnClose(r iouring.Reactor, c iouring.Conn, err error) {
 	ss.closed = true
+	if ss.client != nil {
+		ss.svc.clients.Release(ss.client)
+		ss.client = nil
+	}
 	if p := ss.tlsp; p != nil {
 		p.nc.OnClose(r, c, err)
 		close(p.out)

@@ -1,0 +1,149 @@
+// Package clientlimit counts, across every shard, what each client IP is
+// doing: its open connections (max-smtp-in, alias max-connections) and its
+// message rate (max-msg-rate), plus all inbound connections together
+// (total-max-smtp-in).
+//
+// Responsibility: admit or refuse a connection or a message for one client
+// address, the same answer whichever shard asks.
+//
+// Not responsible for: the replies (engine/inbound says 421 or 451) or
+// which limits apply (the client's <source> settings, passed in).
+//
+// Concurrency: every method is safe from any goroutine and takes no lock
+// once a client's entry exists: counts are atomics, and the message rate
+// is GCRA over one atomic timestamp, updated by compare-and-swap. Entries
+// live in a sync.Map (lock-free to read); only a client's first connection
+// takes its write path. Sweep removes idle entries.
+//
+// Failure behaviour: none; a refusal is an answer, not an error.
+package clientlimit
+
+import (
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Table holds every client's counters.
+type Table struct {
+	clients sync.Map // netip.Addr -> *Client
+	total   atomic.Int64
+}
+
+// Client is one client IP's counters. A session keeps the *Client its
+// connection was admitted with until it releases it.
+type Client struct {
+	// conns is the number of open connections; -1 marks an entry Sweep has
+	// removed, which Acquire must not reuse.
+	conns atomic.Int32
+	// tat is GCRA's theoretical arrival time of the next message, in Unix
+	// nanoseconds.
+	tat atomic.Int64
+}
+
+// Verdict is Acquire's answer.
+type Verdict uint8
+
+const (
+	Admitted   Verdict = iota
+	TotalFull          // total-max-smtp-in reached
+	ClientFull         // the client's max-smtp-in reached
+)
+
+// Acquire admits one more connection from addr unless that would exceed
+// maxTotal connections in all (0: no limit) or maxPerClient from addr (0: no
+// limit). It returns the client's entry (pass it to Release and Allow) when
+// admitted; a refused connection holds nothing.
+func (t *Table) Acquire(addr netip.Addr, maxTotal, maxPerClient int) (*Client, Verdict) {
+	if n := t.total.Add(1); maxTotal > 0 && n > int64(maxTotal) {
+		t.total.Add(-1)
+		return nil, TotalFull
+	}
+	addr = addr.Unmap()
+	for {
+		v, ok := t.clients.Load(addr)
+		if !ok {
+			v, _ = t.clients.LoadOrStore(addr, &Client{})
+		}
+		c := v.(*Client)
+		for {
+			n := c.conns.Load()
+			if n < 0 {
+				break // swept meanwhile: look again
+			}
+			if maxPerClient > 0 && int(n) >= maxPerClient {
+				t.total.Add(-1)
+				return nil, ClientFull
+			}
+			if c.conns.CompareAndSwap(n, n+1) {
+				return c, Admitted
+			}
+		}
+	}
+}
+
+// Release gives back a connection Acquire admitted.
+func (t *Table) Release(c *Client) {
+	c.conns.Add(-1)
+	t.total.Add(-1)
+}
+
+// Total returns the number of connections admitted and not released.
+func (t *Table) Total() int { return int(t.total.Load()) }
+
+// Allow reports whether c may send one more message at now under a rate of
+// count messages per period (count 0: no limit), and if so counts it.
+//
+// GCRA: messages are spaced per/count apart on average, with a burst of up
+// to count at once; tat is when the next message would be on schedule,
+// and a message is refused while tat is more than per - per/count ahead
+// of now.
+func (c *Client) Allow(now time.Time, count int64, per time.Duration) bool {
+	if count <= 0 || per <= 0 {
+		return true
+	}
+	interval := int64(per) / count
+	if interval <= 0 {
+		return true // finer than a nanosecond: no limit worth keeping
+	}
+	tolerance := int64(per) - interval
+	t := now.UnixNano()
+	for {
+		tat := c.tat.Load()
+		next := tat
+		if next < t {
+			next = t
+		}
+		if next-t > tolerance {
+			return false
+		}
+		if c.tat.CompareAndSwap(tat, next+interval) {
+			return true
+		}
+	}
+}
+
+// Sweep removes the entries of clients with no open connection whose rate
+// history has run out by now, and returns how many it removed. Run it now
+// and then (every minute) so the table does not grow with every address
+// ever seen.
+func (t *Table) Sweep(now time.Time) int {
+	removed := 0
+	t.clients.Range(func(k, v any) bool {
+		c := v.(*Client)
+		if c.tat.Load() <= now.UnixNano() && c.conns.CompareAndSwap(0, -1) {
+			t.clients.CompareAndDelete(k, v)
+			removed++
+		}
+		return true
+	})
+	return removed
+}
+
+// Len returns the number of clients in the table.
+func (t *Table) Len() int {
+	n := 0
+	t.clients.Range(func(any, any) bool { n++; return true })
+	return n
+}
