@@ -1,0 +1,372 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/volleymta/volley/spool"
+)
+
+// Interop tests: the real volleyd binary against real SMTP clients (swaks,
+// Python's smtplib) and a real load balancer (haproxy), checked by what the
+// clients saw and by what is in the spool after the daemon has exited.
+// Helpers are in helpers_test.go, the Python clients in testdata/.
+
+// swaksBody is the message swaks sends: 8-bit text and dot lines.
+const swaksBody = "Subject: swaks test\r\n\r\nGrüße aus Köln\r\n.leading dot\r\n..two dots\r\nlast line\r\n"
+
+// TestSwaksSend exists because this is the daemon's whole job in one line:
+// a client on this host hands over a message, gets 250 only once it is
+// durable, and the spool then holds it with the right envelope and a
+// Received field naming the client.
+func TestSwaksSend(t *testing.T) {
+	d := startVolleyd(t, "", `
+<source 127.0.0.1>
+    always-allow-relaying yes
+</source>
+`)
+	cases := []struct {
+		name  string
+		to    string
+		extra []string
+	}{
+		{"plain", "one@example.org", nil},
+		{"pipelined", "two@example.org", []string{"--pipeline"}},
+		{"two recipients", "three@example.org,four@example.net", []string{"--pipeline"}},
+	}
+	for _, tc := range cases {
+		r := swaks(t, d.addr, swaksBody, append([]string{"--to", tc.to}, tc.extra...)...)
+		if r.code != 0 || !strings.Contains(r.out, "<-  250 ") || strings.Contains(r.out, "<** ") {
+			t.Fatalf("%s: swaks exited %d:\n%s", tc.name, r.code, r.out)
+		}
+	}
+
+	msgs := readSpool(t, d)
+	if len(msgs) != len(cases) {
+		t.Fatalf("%d messages in the spool, want %d", len(msgs), len(cases))
+	}
+	for i, tc := range cases {
+		m := msgs[i]
+		if m.From != "sender@swaks.test" || !slices.Equal(m.rcpts(), strings.Split(tc.to, ",")) {
+			t.Errorf("%s: envelope %q -> %q, want sender@swaks.test -> %q", tc.name, m.From, m.rcpts(), tc.to)
+		}
+		checkReceived(t, m, "swaks.test", "127.0.0.1")
+		// swaks ends the data with its own CRLF before the final dot.
+		if !strings.HasSuffix(strings.TrimRight(string(m.body), "\r\n"), strings.TrimRight(swaksBody, "\r\n")) {
+			t.Errorf("%s: body %q does not end with what swaks sent, %q", tc.name, m.body, swaksBody)
+		}
+	}
+}
+
+// TestSwaksAuth exists because AUTH is how a client that may not relay by
+// address earns relaying: with a plaintext and a bcrypt <smtp-user>, by
+// AUTH PLAIN and LOGIN. A wrong password must get 535 and no relaying, and
+// no AUTH at all 550 5.7.1.
+func TestSwaksAuth(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret-b"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startVolleyd(t, "", `
+<source 0/0>
+    always-allow-relaying        no
+    allow-unencrypted-plain-auth yes
+</source>
+<smtp-user alice>
+    password s3cret-a
+</smtp-user>
+<smtp-user bob>
+    password `+string(hash)+`
+</smtp-user>
+`)
+	cases := []struct {
+		name, user, pass, mech string
+		code                   int    // swaks's exit status: 28 AUTH failed, 24 no RCPT accepted
+		reply                  string // a reply swaks must have seen
+	}{
+		{"plaintext user, PLAIN", "alice", "s3cret-a", "PLAIN", 0, "<-  235 "},
+		{"plaintext user, LOGIN", "alice", "s3cret-a", "LOGIN", 0, "<-  235 "},
+		{"bcrypt user, PLAIN", "bob", "s3cret-b", "PLAIN", 0, "<-  235 "},
+		{"bcrypt user, LOGIN", "bob", "s3cret-b", "LOGIN", 0, "<-  235 "},
+		{"plaintext user, wrong password", "alice", "wrong", "PLAIN", 28, "<** 535 "},
+		{"bcrypt user, wrong password", "bob", "s3cret-a", "LOGIN", 28, "<** 535 "},
+		{"unknown user", "carol", "s3cret-a", "PLAIN", 28, "<** 535 "},
+		{"no AUTH", "", "", "", 24, "<** 550 5.7.1 "},
+	}
+	accepted := 0
+	for i, tc := range cases {
+		extra := []string{"--to", fmt.Sprintf("rcpt%d@example.org", i)}
+		if tc.user != "" {
+			extra = append(extra, "--auth", tc.mech, "--auth-user", tc.user, "--auth-password", tc.pass)
+		}
+		r := swaks(t, d.addr, swaksBody, extra...)
+		if r.code != tc.code || !strings.Contains(r.out, tc.reply) {
+			t.Errorf("%s: swaks exited %d, want %d with %q:\n%s", tc.name, r.code, tc.code, tc.reply, r.out)
+		}
+		if tc.code == 0 {
+			accepted++
+		}
+	}
+
+	msgs := readSpool(t, d)
+	if len(msgs) != accepted {
+		t.Fatalf("%d messages in the spool, want the %d authenticated ones", len(msgs), accepted)
+	}
+	for i, m := range msgs {
+		if want := fmt.Sprintf("rcpt%d@example.org", i); !slices.Equal(m.rcpts(), []string{want}) {
+			t.Errorf("message %d: recipients %q, want %s", i, m.rcpts(), want)
+		}
+		checkReceived(t, m, "swaks.test", "127.0.0.1")
+		if !strings.Contains(m.received(), "with ESMTPA") {
+			t.Errorf("message %d: Received %q does not say ESMTPA (RFC 3848)", i, m.received())
+		}
+	}
+}
+
+// TestSMTPLibBDAT exists because swaks (20201014) cannot send BDAT: Python
+// drives CHUNKING (RFC 3030) by hand, with a chunk per reply, a binary
+// body, and a pipelined transaction; a source with allow-chunking no (it
+// defaults to yes) is not offered it and is refused. The spool must hold the chunks' octets
+// exactly, with no dot-unstuffing.
+func TestSMTPLibBDAT(t *testing.T) {
+	d := startVolleyd(t, "", `
+<source 127.0.0.0/8>
+    always-allow-relaying yes
+    allow-chunking        no
+</source>
+<source 127.0.0.1>
+    allow-chunking        yes
+</source>
+`)
+	host, port := hostPort(d.addr)
+	pyScript(t, "bdat.py", host, port)
+
+	msgs := readSpool(t, d)
+	want := []struct {
+		from, to, body string
+		typ            spool.BodyType
+	}{
+		{"one@py.test", "rcpt1@example.org",
+			"Subject: bdat one\r\n\r\nfirst chunk\r\n.not stuffed\r\nbinary \x00\xff end\r\n", spool.BodyBinaryMIME},
+		{"two@py.test", "rcpt2@example.org", "Subject: bdat two\r\n\r\npipelined\r\n", spool.Body7Bit},
+	}
+	if len(msgs) != len(want) {
+		t.Fatalf("%d messages in the spool, want %d (the refused BDAT must not be stored)", len(msgs), len(want))
+	}
+	for i, w := range want {
+		m := msgs[i]
+		if m.From != w.from || !slices.Equal(m.rcpts(), []string{w.to}) || m.Body != w.typ {
+			t.Errorf("message %d: %q -> %q body type %d, want %q -> %q type %d", i, m.From, m.rcpts(), m.Body, w.from, w.to, w.typ)
+		}
+		checkReceived(t, m, "py.test", "127.0.0.1")
+		if !strings.HasSuffix(string(m.body), "\r\n"+w.body) {
+			t.Errorf("message %d: body %q, want the Received field then %q", i, m.body, w.body)
+		}
+	}
+}
+
+// TestOversize exists because max-message-size must refuse big mail with
+// 552 5.3.4 however it comes (announced with SIZE, or only found out while
+// reading DATA) without ending the session, and must store none of it.
+func TestOversize(t *testing.T) {
+	const limit = 10 << 10 // max-message-size 10k
+	d := startVolleyd(t, "", `
+<source 127.0.0.1>
+    always-allow-relaying yes
+    max-message-size      10k
+</source>
+`)
+	// swaks sends no SIZE parameter: the whole 50 KB is read, then refused.
+	big := "Subject: big\r\n\r\n" + strings.Repeat(strings.Repeat("x", 98)+"\r\n", 5*limit/100)
+	r := swaks(t, d.addr, big, "--to", "big@example.org")
+	if r.code != 26 || !strings.Contains(r.out, "<** 552 5.3.4 ") {
+		t.Fatalf("swaks with a 50 KB message exited %d, want 26 (refused after data) and 552 5.3.4:\n%s", r.code, r.out)
+	}
+	// swaks cannot send twice on one connection; smtplib checks the session
+	// goes on after each refusal.
+	host, port := hostPort(d.addr)
+	pyScript(t, "oversize.py", host, port, strconv.Itoa(limit))
+
+	msgs := readSpool(t, d)
+	if len(msgs) != 1 || msgs[0].From != "small@py.test" {
+		t.Fatalf("spool holds %d messages (first from %q), want only the small one", len(msgs), fromOf(msgs))
+	}
+}
+
+func fromOf(msgs []stored) string {
+	if len(msgs) == 0 {
+		return ""
+	}
+	return msgs[0].From
+}
+
+// TestSMTPLibSession exists to prove a long session with a mainstream
+// client library: 20 transactions on one connection, each reply checked by
+// the client, one of them SMTPUTF8 (allow-smtputf8), then RSET, NOOP and
+// QUIT; all 20 must be in the spool, dot lines unstuffed.
+func TestSMTPLibSession(t *testing.T) {
+	d := startVolleyd(t, "", `
+<source 127.0.0.1>
+    always-allow-relaying yes
+    allow-smtputf8        yes
+</source>
+`)
+	host, port := hostPort(d.addr)
+	pyScript(t, "session.py", host, port)
+
+	msgs := readSpool(t, d)
+	if len(msgs) != 20 {
+		t.Fatalf("%d messages in the spool, want 20", len(msgs))
+	}
+	for i, m := range msgs[:19] {
+		n := i + 1
+		from, to := fmt.Sprintf("sender%d@py.test", n), fmt.Sprintf("rcpt%d@example.org", n)
+		if m.From != from || !slices.Equal(m.rcpts(), []string{to}) || m.SMTPUTF8 {
+			t.Errorf("message %d: %q -> %q (SMTPUTF8 %v), want %q -> %q", n, m.From, m.rcpts(), m.SMTPUTF8, from, to)
+		}
+		if want := fmt.Sprintf("\r\n.leading dot %d\r\n", n); !strings.Contains(string(m.body), want) {
+			t.Errorf("message %d: body %q lacks %q", n, m.body, want)
+		}
+		checkReceived(t, m, "py.test", "127.0.0.1")
+	}
+	m := msgs[19]
+	if m.From != "jöran@py.test" || !slices.Equal(m.rcpts(), []string{"用户@example.org"}) || !m.SMTPUTF8 ||
+		m.Body != spool.Body8BitMIME {
+		t.Errorf("SMTPUTF8 message: %q -> %q (SMTPUTF8 %v, body type %d), want jöran@py.test -> 用户@example.org, SMTPUTF8, 8BITMIME",
+			m.From, m.rcpts(), m.SMTPUTF8, m.Body)
+	}
+	if !strings.HasSuffix(string(m.body), "\r\nGrüße aus Köln\r\n") {
+		t.Errorf("SMTPUTF8 message: body %q", m.body)
+	}
+}
+
+// haproxyConfig relays a v2 and a v1 PROXY frontend to volleyd.
+const haproxyConfig = `global
+    maxconn 64
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 5s
+    timeout server 5s
+frontend fe_v2
+    bind 127.0.0.1:%d
+    default_backend be_v2
+backend be_v2
+    server volleyd %s send-proxy-v2
+frontend fe_v1
+    bind 127.0.0.1:%d
+    default_backend be_v1
+backend be_v1
+    server volleyd %s send-proxy
+`
+
+// TestHAProxy exists because behind a load balancer every connection comes
+// from the balancer's address: with accept-proxy-protocol on the listener's
+// source, the client's own address from the PROXY header (v2 and v1) must
+// drive the policy and the Received field. 127.0.0.5 may relay, 127.0.0.6
+// may not; a peer that sends no header is not served at all.
+func TestHAProxy(t *testing.T) {
+	bin := needPeer(t, "/usr/sbin/haproxy", false)
+	d := startVolleyd(t, "lb", `
+<source 0/0>
+    always-allow-relaying no
+</source>
+<source 127.0.0.5>
+    always-allow-relaying yes
+</source>
+<source lb>
+    accept-proxy-protocol yes
+</source>
+`)
+	// Picked while volleyd listens, so neither can be volleyd's port.
+	v2, v1 := freePort(t), freePort(t)
+	for v1 == v2 {
+		v1 = freePort(t)
+	}
+	startHAProxy(t, bin, fmt.Sprintf(haproxyConfig, v2, d.addr, v1, d.addr), v2, v1)
+
+	cases := []struct {
+		name     string
+		frontend int
+		client   string
+		code     int    // swaks's exit status: 24 is no RCPT accepted
+		reply    string // a reply swaks must have seen
+	}{
+		{"v2, relaying client", v2, "127.0.0.5", 0, "<-  250 "},
+		{"v2, other client", v2, "127.0.0.6", 24, "<** 550 5.7.1 "},
+		{"v1, relaying client", v1, "127.0.0.5", 0, "<-  250 "},
+		{"v1, other client", v1, "127.0.0.6", 24, "<** 550 5.7.1 "},
+	}
+	var wantTo []string
+	for i, tc := range cases {
+		to := fmt.Sprintf("rcpt%d@example.org", i)
+		r := swaks(t, "127.0.0.1:"+strconv.Itoa(tc.frontend), swaksBody,
+			"--local-interface", tc.client, "--to", to)
+		if r.code != tc.code || !strings.Contains(r.out, tc.reply) {
+			t.Errorf("%s: swaks exited %d, want %d with %q:\n%s", tc.name, r.code, tc.code, tc.reply, r.out)
+		}
+		if tc.code == 0 {
+			wantTo = append(wantTo, to)
+		}
+	}
+
+	// Straight to volleyd, without a header: closed unanswered.
+	c, err := net.DialTimeout("tcp", d.addr, peerTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(peerTimeout))
+	if _, err := io.WriteString(c, "EHLO direct.test\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// Closed at once (EOF, or a reset), not left to time out, and unanswered.
+	if line, err := bufio.NewReader(c).ReadString('\n'); line != "" || (err != io.EOF && !errors.Is(err, syscall.ECONNRESET)) {
+		t.Errorf("a connection without a PROXY header got %q, %v; want it closed with no reply", line, err)
+	}
+
+	msgs := readSpool(t, d)
+	if len(msgs) != len(wantTo) {
+		t.Fatalf("%d messages in the spool, want %d", len(msgs), len(wantTo))
+	}
+	for i, m := range msgs {
+		if !slices.Equal(m.rcpts(), []string{wantTo[i]}) {
+			t.Errorf("message %d: recipients %q, want %s", i, m.rcpts(), wantTo[i])
+		}
+		checkReceived(t, m, "swaks.test", "127.0.0.5")
+	}
+}
+
+// startHAProxy runs haproxy in the foreground (-db) with cfg until cleanup,
+// and waits until every frontend port accepts.
+func startHAProxy(t *testing.T, bin, cfg string, ports ...int) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := startProcess(exec.Command(bin, "-db", "-f", path))
+	if err != nil {
+		t.Fatalf("start haproxy: %v", err)
+	}
+	t.Cleanup(func() { _ = p.stop(syscall.SIGKILL) })
+	for _, port := range ports {
+		if err := p.waitListening("127.0.0.1:" + strconv.Itoa(port)); err != nil {
+			t.Fatalf("haproxy: %v\n%s", err, p.logs)
+		}
+	}
+}
