@@ -485,3 +485,35 @@ func testAcceptRefused(t *testing.T, eng Engine) {
 	}
 	tr.waitFor("Stats", func() bool { s := tr.r.Stats(); return s.Accepted == 3 && s.Closed >= 2 && s.Panics == 1 })
 }
+
+// 17. StopListening: new clients are refused, accepted ones go on.
+func testStopListening(t *testing.T, eng Engine) {
+	tr := startReactor(t, eng, Options{})
+	ap, acc := tr.listen("127.0.0.1:0", tr.echoHooks)
+	cl := dial(t, ap)
+	a := tr.nextAccepted(acc)
+	tr.do(func() { defer tr.in("StopListening")(); tr.r.StopListening() })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", ap.String(), time.Second)
+		if err != nil {
+			if !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Fatalf("dial after StopListening: %v, want connection refused", err)
+			}
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("still accepting 5 s after StopListening")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	io.WriteString(cl, "still here")
+	b := make([]byte, 10)
+	cl.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(cl, b); err != nil || string(b) != "still here" {
+		t.Fatalf("accepted connection after StopListening: %q, %v", b, err)
+	}
+	cl.Close()
+	tr.waitEvent(a.c, evClose, 1)
+}

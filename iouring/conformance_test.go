@@ -39,6 +39,7 @@ var conformanceCases = []conformanceCase{
 	{"Drain", testDrain},
 	{"SmallRings", testSmallRings},
 	{"AcceptRefused", testAcceptRefused},
+	{"StopListening", testStopListening},
 }
 
 func TestConformance(t *testing.T) {

@@ -565,6 +565,16 @@ func (l *loopCore) waitTimeout() time.Duration {
 	return d
 }
 
+// StopListening implements Reactor.
+func (l *loopCore) StopListening() {
+	l.slab.each(func(slot uint32, cn *conn) {
+		if cn.state == stateListener {
+			cn.state = stateClosed
+			l.be.closeSocket(slot, cn)
+		}
+	})
+}
+
 // shutdownAll closes every listener and connection when the loop stops.
 func (l *loopCore) shutdownAll() {
 	l.stopped.Store(true)

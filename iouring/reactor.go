@@ -132,6 +132,11 @@ type Reactor interface {
 	// the same address) and accepts on it until the reactor stops. Port 0
 	// picks a free port; the bound address is returned.
 	Listen(addr netip.AddrPort, accept AcceptFunc) (netip.AddrPort, error)
+	// StopListening closes every listener of this reactor; connections
+	// already accepted go on. New clients are refused by the kernel (or,
+	// with SO_REUSEPORT, reach another reactor still listening). The
+	// first step of a graceful stop.
+	StopListening()
 	// Connect opens a TCP connection to remote from the local source address
 	// (the zero Addr lets the kernel choose). The outcome arrives in
 	// h.OnOpen; timeout (0: none) bounds the attempt and yields ErrTimeout.
