@@ -44,6 +44,11 @@ type Options struct {
 	// Ready, when set, is called once every listener is bound, with the
 	// running engine (valid until Run returns).
 	Ready func(*Running)
+	// DrainTimeout bounds the graceful stop: how long sessions in the
+	// middle of a transaction may take to finish it once ctx ends
+	// (default 30 s). Those still open then are cut; their clients never
+	// got a 250 and send again.
+	DrainTimeout time.Duration
 }
 
 // Running is a started engine, as Ready sees it.
@@ -106,16 +111,20 @@ func Run(ctx context.Context, opts Options) error {
 	var mu sync.Mutex
 	var bound []netip.AddrPort
 	var inboxes []*queue.Inbox
+	var services []*inbound.Shard // by shard ID, each written by its own Setup
 	g, err := shard.Start(shard.Options{Count: cfg.Global.Shards, IO: iouring.Options{Engine: engine, Logf: logf},
 		Init: func(shards []*shard.Shard) error {
 			for _, s := range shards {
 				inboxes = append(inboxes, queue.NewInbox(inboxCapacity, s.Post, queue.NewTable()))
 			}
+			services = make([]*inbound.Shard, len(shards))
 			return nil
 		},
 		Setup: func(s *shard.Shard) error {
 			h := newHandoff(s.Reactor, queue.NewRouter(inboxes, s.ID))
-			addrs, err := svc.Listen(s.Reactor, h.accepted)
+			sh, err := svc.Listen(s.Reactor, h.accepted)
+			services[s.ID] = sh
+			addrs := sh.Addrs
 			if s.ID == 0 {
 				mu.Lock()
 				bound = addrs
@@ -133,6 +142,7 @@ func Run(ctx context.Context, opts Options) error {
 	go sweepClients(ctx, svc)
 	pickupDone := startPickup(ctx, cfg, routingAppender{sp: sp, inboxes: inboxes}, logf)
 	<-ctx.Done()
+	drain(g, services, orDefaultDuration(opts.DrainTimeout, 30*time.Second), logf)
 	g.Stop()
 	err = g.Wait()
 	<-pickupDone
@@ -196,6 +206,36 @@ func (c *committer) Commit(m *spool.Message, body []byte, done func(spool.ID, er
 		id, err := c.sp.Append(context.Background(), m, body)
 		done(id, err)
 	}()
+}
+
+// drain stops the inbound service gracefully: no new connections, idle
+// sessions closed, transactions in progress finished, all within timeout.
+func drain(g *shard.Group, services []*inbound.Shard, timeout time.Duration, logf func(string, ...any)) {
+	for i, sh := range services {
+		_ = g.Post(i, sh.Drain)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		open := 0
+		for _, sh := range services {
+			open += sh.Sessions()
+		}
+		if open == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			logf("volleyd: %d sessions still open after %v; closing them", open, timeout)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func orDefaultDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 func orDefault(s, def string) string {

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/volleymta/volley/internal/testcert"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -367,6 +368,45 @@ func startHAProxy(t *testing.T, bin, cfg string, ports ...int) {
 	for _, port := range ports {
 		if err := p.waitListening("127.0.0.1:" + strconv.Itoa(port)); err != nil {
 			t.Fatalf("haproxy: %v\n%s", err, p.logs)
+		}
+	}
+}
+
+// TestSwaksStartTLS: swaks upgrades with STARTTLS (TLS 1.2 and 1.3) and
+// then authenticates, which the source allows only under TLS; in the clear
+// AUTH is not offered; a TLS 1.1-only client cannot upgrade. Stored messages
+// say ESMTPSA and the TLS version.
+func TestSwaksStartTLS(t *testing.T) {
+	d := startVolleyd(t, "", `
+smtp-server-tls-certificate `+testcert.WritePEM(t, "test.example")+`
+<source 0/0>
+    always-allow-relaying no
+    allow-starttls        yes
+</source>
+<smtp-user alice>
+    password s3cret-a
+</smtp-user>
+`)
+	auth := []string{"--to", "x@example.org", "--auth", "PLAIN", "--auth-user", "alice", "--auth-password", "s3cret-a"}
+	for _, proto := range []string{"tlsv1_3", "tlsv1_2"} {
+		r := swaks(t, d.addr, "Subject: "+proto+"\r\n\r\nover TLS\r\n", append([]string{"--tls", "--tls-protocol", proto}, auth...)...)
+		if r.code != 0 || !strings.Contains(r.out, "250 2.0.0 OK queued as") {
+			t.Fatalf("swaks --tls %s: exit %d\n%s", proto, r.code, r.out)
+		}
+	}
+	if r := swaks(t, d.addr, "Subject: clear\r\n\r\nx\r\n", auth...); r.code == 0 || strings.Contains(r.out, "250 2.0.0 OK queued") {
+		t.Fatalf("AUTH in the clear succeeded (exit %d)\n%s", r.code, r.out)
+	}
+	if r := swaks(t, d.addr, "Subject: old\r\n\r\nx\r\n", append([]string{"--tls", "--tls-protocol", "tlsv1_1"}, auth...)...); r.code == 0 {
+		t.Fatalf("a TLS 1.1 client got through\n%s", r.out)
+	}
+	msgs := readSpool(t, d)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages stored, want 2", len(msgs))
+	}
+	for i, want := range []string{"TLSv1.3", "TLSv1.2"} {
+		if got := msgs[i].received(); !strings.Contains(got, "(using "+want+" with cipher ") || !strings.Contains(got, "with ESMTPSA") {
+			t.Errorf("message %d: Received %q, want %s and ESMTPSA", i, got, want)
 		}
 	}
 }

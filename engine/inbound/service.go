@@ -61,6 +61,8 @@ type Service struct {
 	hostname string
 	users    *userauth.Store // nil when the config has no <smtp-user>
 	tls      *tls.Config     // nil without smtp-server-tls-certificate
+	// shuttingDown is the reply of a graceful stop (Shard.Drain).
+	shuttingDown []byte
 	// clients counts connections and messages per client IP over all shards.
 	clients clientlimit.Table
 	// started and msgSeq make generated Message-IDs unique.
@@ -78,7 +80,8 @@ func New(opts Options) (*Service, error) {
 	if hs := opts.Config.Global.HostNames; len(hs) > 0 && hs[0] != "" {
 		host = hs[0]
 	}
-	svc := &Service{opts: opts, hostname: host, started: time.Now().UnixNano()}
+	svc := &Service{opts: opts, hostname: host, started: time.Now().UnixNano(),
+		shuttingDown: []byte("421 4.3.2 " + host + " service shutting down, try again later\r\n")}
 	if g := &opts.Config.Global; g.TLSCertificate != "" {
 		cfg, err := loadTLS(g.TLSCertificate, g.TLSCertificatePassword)
 		if err != nil {
@@ -101,23 +104,78 @@ func New(opts Options) (*Service, error) {
 // Index set): the hand-off to the queues (DESIGN.md, step 3).
 type Accepted func(id spool.ID, m *spool.Message)
 
+// Shard is the service on one shard's loop: that shard's listeners and
+// sessions. Its methods run on that loop, except Sessions.
+type Shard struct {
+	svc      *Service
+	r        iouring.Reactor
+	accepted Accepted
+	// Addrs are the bound listener addresses.
+	Addrs []netip.AddrPort
+	// head lists the open sessions (intrusive, so no allocation per
+	// connection); open counts them for other goroutines.
+	head     *session
+	open     atomic.Int64
+	draining bool
+}
+
 // Listen binds every smtp-listener of the config on reactor r (each shard
-// calls it on its own loop; SO_REUSEPORT spreads clients over the shards)
-// and returns the bound addresses. accepted (may be nil) is that shard's
-// hand-off.
-func (s *Service) Listen(r iouring.Reactor, accepted Accepted) ([]netip.AddrPort, error) {
-	var bound []netip.AddrPort
+// calls it on its own loop; SO_REUSEPORT spreads clients over the shards).
+// accepted (may be nil) is that shard's hand-off to the queues.
+func (s *Service) Listen(r iouring.Reactor, accepted Accepted) (*Shard, error) {
+	sh := &Shard{svc: s, r: r, accepted: accepted}
 	for _, l := range s.opts.Config.Global.Listeners {
 		source := l.Source
 		addr, err := r.Listen(l.Addr, func(r iouring.Reactor, c iouring.Conn, remote, local netip.AddrPort) iouring.ConnHandler {
-			return s.newSession(remote, local, source, accepted)
+			return sh.newSession(remote, local, source)
 		})
 		if err != nil {
-			return bound, fmt.Errorf("inbound: smtp-listener %s (%s): %w", l.Addr, l.Pos, err)
+			return sh, fmt.Errorf("inbound: smtp-listener %s (%s): %w", l.Addr, l.Pos, err)
 		}
-		bound = append(bound, addr)
+		sh.Addrs = append(sh.Addrs, addr)
 	}
-	return bound, nil
+	return sh, nil
+}
+
+// Drain begins a graceful stop of this shard's service: no new
+// connections; idle sessions are told 421 and closed at once; a session in
+// the middle of a transaction finishes it (its message is committed and
+// answered), then is told 421. Sessions counts down to zero as they go.
+func (sh *Shard) Drain() {
+	sh.r.StopListening()
+	sh.draining = true
+	for ss := sh.head; ss != nil; {
+		next := ss.next // ss may leave the list as it closes
+		ss.drainIfIdle()
+		ss = next
+	}
+}
+
+// Sessions returns the number of open sessions. Safe from any goroutine.
+func (sh *Shard) Sessions() int { return int(sh.open.Load()) }
+
+func (sh *Shard) add(ss *session) {
+	ss.next = sh.head
+	if sh.head != nil {
+		sh.head.prev = ss
+	}
+	sh.head = ss
+	sh.open.Add(1)
+}
+
+func (sh *Shard) remove(ss *session) {
+	if ss.prev != nil {
+		ss.prev.next = ss.next
+	} else if sh.head == ss {
+		sh.head = ss.next
+	} else {
+		return // not listed
+	}
+	if ss.next != nil {
+		ss.next.prev = ss.prev
+	}
+	ss.prev, ss.next = nil, nil
+	sh.open.Add(-1)
 }
 
 // Sweep forgets clients with no connection and no rate history left; the

@@ -16,11 +16,12 @@ import (
 type session struct {
 	iouring.Base
 	svc    *Service
+	sh     *Shard
 	source string // the listener's source= name
-	// accepted hands committed messages to the queues (may be nil).
-	accepted Accepted
-	remote   netip.AddrPort
-	local    netip.AddrPort
+	// prev and next link the shard's open sessions (Shard.Drain).
+	prev, next *session
+	remote     netip.AddrPort
+	local      netip.AddrPort
 
 	r   iouring.Reactor
 	c   iouring.Conn
@@ -69,9 +70,9 @@ var (
 	replyRateLimited = smtpwire.Reply{Code: smtpwire.C451LocalError, Enh: smtpwire.E471DeliveryNotAuth, Text: "Message rate limit exceeded, try again later"}
 )
 
-func (s *Service) newSession(remote, local netip.AddrPort, source string, accepted Accepted) *session {
-	s.Counters.Sessions.Add(1)
-	return &session{svc: s, source: source, remote: remote, local: local, accepted: accepted}
+func (sh *Shard) newSession(remote, local netip.AddrPort, source string) *session {
+	sh.svc.Counters.Sessions.Add(1)
+	return &session{svc: sh.svc, sh: sh, source: source, remote: remote, local: local}
 }
 
 // OnOpen applies the client's <source> policy and greets it.
@@ -80,6 +81,10 @@ func (ss *session) OnOpen(r iouring.Reactor, c iouring.Conn, err error) iouring.
 		return iouring.Close
 	}
 	ss.r, ss.c = r, c
+	ss.sh.add(ss)
+	if ss.sh.draining {
+		return iouring.Close // accepted just before the listeners closed
+	}
 	ss.src = ss.svc.opts.Config.SourceFor(ss.remote.Addr(), ss.source, false)
 	if ss.src.AcceptProxyProtocol {
 		// The peer is a load balancer: the client's own address, and so its
@@ -150,7 +155,7 @@ func (ss *session) feed(p []byte) iouring.Action {
 // run feeds buf (owned says it is ss.in) until the machine needs more input
 // or waits for a commit, keeps what is left and flushes the replies.
 func (ss *session) run(buf []byte, owned bool) iouring.Action {
-	for !ss.waiting {
+	for !ss.waiting && !ss.stopping() {
 		n, ev := ss.srv.Feed(buf)
 		buf = buf[n:]
 		if ev == smtpwire.SEvNone {
@@ -175,7 +180,28 @@ func (ss *session) run(buf []byte, owned bool) iouring.Action {
 	if ss.srv.Closed() {
 		return iouring.Drain
 	}
+	if ss.stopping() {
+		ss.send(ss.svc.shuttingDown, false)
+		return iouring.Drain
+	}
 	return iouring.Continue
+}
+
+// stopping reports whether the service is stopping and this session is
+// between transactions, so it is to be told 421 and closed.
+func (ss *session) stopping() bool {
+	return ss.sh.draining && !ss.waiting && !ss.srv.InTransaction()
+}
+
+// drainIfIdle closes the session at once when it is between transactions
+// (Shard.Drain); otherwise run does it when the transaction ends.
+func (ss *session) drainIfIdle() {
+	switch {
+	case ss.awaitProxy:
+		_ = ss.r.Close(ss.c) // not greeted yet: nothing to say
+	case ss.stopping():
+		ss.send(ss.svc.shuttingDown, true)
+	}
 }
 
 // flush sends the replies collected so far.
@@ -344,9 +370,9 @@ func (ss *session) commit() {
 // committed answers the message once the spool has spoken, then goes on
 // with whatever the client pipelined behind it.
 func (ss *session) committed(id spool.ID, m *spool.Message, err error) {
-	if err == nil && ss.accepted != nil {
+	if err == nil && ss.sh.accepted != nil {
 		// Durable: the queues get it even if the client has gone.
-		ss.accepted(id, m)
+		ss.sh.accepted(id, m)
 	}
 	if ss.closed {
 		return
@@ -422,6 +448,7 @@ func (ss *session) OnSent(r iouring.Reactor, c iouring.Conn) iouring.Action {
 // releases the TLS goroutines.
 func (ss *session) OnClose(r iouring.Reactor, c iouring.Conn, err error) {
 	ss.closed = true
+	ss.sh.remove(ss)
 	if ss.client != nil {
 		ss.svc.clients.Release(ss.client)
 		ss.client = nil

@@ -5,7 +5,6 @@ import (
 	"context"
 	"net"
 	"os"
-	"net/netip"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -58,7 +57,8 @@ func serveForever(t *testing.T, cfgText string, sp *spool.Spool) (string, iourin
 
 func start(t *testing.T, cfgText string, sp *spool.Spool) (*Service, string, iouring.Reactor) {
 	t.Helper()
-	return startWith(t, cfgText, sp, nil)
+	svc, sh, r := startWith(t, cfgText, sp, nil)
+	return svc, sh.Addrs[0].String(), r
 }
 
 // testEngine is the io engine VOLLEY_IO_ENGINE names (epoll, io_uring),
@@ -76,7 +76,7 @@ func testEngine(t *testing.T) iouring.Engine {
 }
 
 // startWith is start with a hand-off to the queues.
-func startWith(t *testing.T, cfgText string, sp *spool.Spool, accepted Accepted) (*Service, string, iouring.Reactor) {
+func startWith(t *testing.T, cfgText string, sp *spool.Spool, accepted Accepted) (*Service, *Shard, iouring.Reactor) {
 	t.Helper()
 	cfg, probs := config.LoadText("test.conf", []byte(cfgText))
 	if len(probs) > 0 {
@@ -91,19 +91,19 @@ func startWith(t *testing.T, cfgText string, sp *spool.Spool, accepted Accepted)
 		t.Fatal(err)
 	}
 	go func() { runtime.LockOSThread(); _ = r.Run() }()
-	addrs := make(chan []netip.AddrPort, 1)
+	shards := make(chan *Shard, 1)
 	_ = r.Post(func() {
-		a, err := svc.Listen(r, accepted)
+		sh, err := svc.Listen(r, accepted)
 		if err != nil {
 			t.Errorf("Listen: %v", err)
 		}
-		addrs <- a
+		shards <- sh
 	})
-	a := <-addrs
-	if len(a) != 1 {
-		t.Fatalf("bound %v", a)
+	sh := <-shards
+	if len(sh.Addrs) != 1 {
+		t.Fatalf("bound %v", sh.Addrs)
 	}
-	return svc, a[0].String(), r
+	return svc, sh, r
 }
 
 const baseConfig = `host-name mx.volley.test
@@ -275,11 +275,12 @@ func TestAcceptedHandOff(t *testing.T) {
 	sp := memSpool(t)
 	got := make(chan *spool.Message, 1)
 	cfg := baseConfig + "    always-allow-relaying no\n</source>\nrelay-domain example.com\n"
-	_, addr, r := startWith(t, cfg, sp, func(id spool.ID, m *spool.Message) {
+	_, sh, r := startWith(t, cfg, sp, func(id spool.ID, m *spool.Message) {
 		m.ID = id
 		got <- m
 	})
 	t.Cleanup(func() { r.Stop(); <-r.Done() })
+	addr := sh.Addrs[0].String()
 	cl := dial(t, addr)
 	cl.send("EHLO c.test\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<one@example.com>\r\nRCPT TO:<x@elsewhere.test>\r\nRCPT TO:<two@EXAMPLE.com>\r\nDATA\r\n")
 	for _, want := range []string{"250 ", "250 ", "250 ", "550 5.7.1", "250 ", "354 "} {

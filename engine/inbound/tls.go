@@ -218,6 +218,10 @@ func (ss *session) tlsStarted(st *tls.ConnectionState) {
 	ss.in = ss.in[:0]
 	ss.armTimeout(ss.src.SMTPCommandTimeout)
 	ss.waiting = false
+	if ss.sh.draining {
+		ss.drainIfIdle()
+		return
+	}
 	ss.tlsp.grant()
 }
 

@@ -2,15 +2,8 @@ package inbound
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net/smtp"
 	"os"
 	"path/filepath"
@@ -18,36 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/volleymta/volley/internal/testcert"
 	"github.com/volleymta/volley/spool"
 )
-
-// writeCertPEM writes a self-signed certificate for mx.volley.test and its
-// key into one PEM file, the shape smtp-server-tls-certificate reads.
-func writeCertPEM(t *testing.T) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mx.volley.test"},
-		DNSNames: []string{"mx.volley.test"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})...)
-	path := filepath.Join(t.TempDir(), "server.pem")
-	if err := os.WriteFile(path, pemData, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // tlsConfigText serves STARTTLS to 127.0.0.1, which may relay only after
 // AUTH, and AUTH only under TLS.
@@ -62,7 +28,7 @@ smtp-server-tls-certificate %s
     allow-starttls yes
     smtp-command-timeout 2s
 %s</source>
-`, writeCertPEM(t), extra)
+`, testcert.WritePEM(t, "mx.volley.test"), extra)
 }
 
 func clientTLS() *tls.Config {
@@ -246,7 +212,7 @@ func TestStartTLSIdleTimeout(t *testing.T) {
 func TestLoadTLSErrors(t *testing.T) {
 	dir := t.TempDir()
 	onlyCert := filepath.Join(dir, "cert.pem")
-	full, err := os.ReadFile(writeCertPEM(t))
+	full, err := os.ReadFile(testcert.WritePEM(t, "mx.volley.test"))
 	if err != nil {
 		t.Fatal(err)
 	}

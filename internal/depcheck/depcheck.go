@@ -42,7 +42,7 @@ func deps(t testing.TB) []string {
 		if len(f) == 0 || !strings.HasPrefix(f[0], Module) {
 			continue
 		}
-		if p := f[0]; p != me && p != me+".test" && p != me+"_test" && p != Module+"internal/depcheck" {
+		if p := f[0]; p != me && p != me+".test" && p != me+"_test" && !testHelpers[strings.TrimPrefix(p, Module)] {
 			found = append(found, p)
 		}
 	}
@@ -53,6 +53,10 @@ func deps(t testing.TB) []string {
 	}
 	return found
 }
+
+// testHelpers are the module's test-only packages (standard library only),
+// which any package's tests may use.
+var testHelpers = map[string]bool{"internal/depcheck": true, "internal/testcert": true}
 
 // Allow fails t for every dependency of the current package (see deps)
 // that allowed rejects. Module packages are passed without the Module

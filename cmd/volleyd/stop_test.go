@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSIGTERMDrains: SIGTERM stops accepting at once, but a client in the
+// middle of a message finishes it: its 250 comes (the message is stored),
+// then 421, and volleyd exits 0.
+func TestSIGTERMDrains(t *testing.T) {
+	d := startVolleyd(t, "", `
+<source 127.0.0.1>
+    always-allow-relaying yes
+</source>
+`)
+	c, err := net.DialTimeout("tcp", d.addr, peerTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(3 * peerTimeout))
+	br := bufio.NewReader(c)
+	expect := func(prefix string) {
+		t.Helper()
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("reading reply (want %q): %v", prefix, err)
+			}
+			if len(line) > 3 && line[3] == '-' {
+				continue
+			}
+			if !strings.HasPrefix(line, prefix) {
+				t.Fatalf("reply %q, want %q", line, prefix)
+			}
+			return
+		}
+	}
+	expect("220 ")
+	io.WriteString(c, "EHLO slow.test\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nSubject: in flight\r\n\r\nfirst half\r\n")
+	for _, want := range []string{"250 ", "250 ", "250 ", "354 "} {
+		expect(want)
+	}
+
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(peerTimeout)
+	for {
+		probe, err := net.DialTimeout("tcp", d.addr, time.Second)
+		if err != nil {
+			if !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Fatalf("new connection after SIGTERM: %v, want refused", err)
+			}
+			break
+		}
+		probe.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("still accepting connections after SIGTERM")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	io.WriteString(c, "second half\r\n.\r\n")
+	expect("250 2.0.0 OK queued as ")
+	expect("421 4.3.2 ")
+
+	msgs := readSpool(t, d) // waits for the exit and wants status 0
+	if len(msgs) != 1 || !strings.HasSuffix(string(msgs[0].body), "first half\r\nsecond half\r\n") {
+		t.Fatalf("spool after the drain: %d messages", len(msgs))
+	}
+}
