@@ -37,8 +37,8 @@ func hasHeader(headers []byte, name string) bool {
 
 // appendMissingHeaders appends the Message-ID and Date fields the source
 // asks for (add-message-id-header, add-date-header) when msg lacks them
-// (RFC 5322 §3.6.1, §3.6.4). Under add-date-header override an existing
-// Date is kept too: replacing it is not done yet.
+// (RFC 5322 §3.6.1, §3.6.4). Under add-date-header override Date is always
+// written, and appendRouted drops the message's own.
 func appendMissingHeaders(dst, msg []byte, ss *session, now time.Time) []byte {
 	headers := msg[:headerEnd(msg)]
 	if ss.src.AddMessageIDHeader && !hasHeader(headers, "Message-ID:") {
@@ -51,7 +51,8 @@ func appendMissingHeaders(dst, msg []byte, ss *session, now time.Time) []byte {
 		dst = append(dst, ss.svc.hostname...)
 		dst = append(dst, ">\r\n"...)
 	}
-	if ss.src.AddDateHeader != "" && ss.src.AddDateHeader != "no" && !hasHeader(headers, "Date:") {
+	switch date := ss.src.AddDateHeader; {
+	case date == "override", date == "yes" && !hasHeader(headers, "Date:"):
 		dst = append(dst, "Date: "...)
 		dst = now.AppendFormat(dst, "Mon, 02 Jan 2006 15:04:05 -0700")
 		dst = append(dst, "\r\n"...)

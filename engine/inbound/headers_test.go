@@ -55,3 +55,26 @@ func TestAddMissingHeaders(t *testing.T) {
 		t.Errorf("complete message changed:\n%s", bodies[1])
 	}
 }
+
+// TestAddDateHeaderOverride: under add-date-header override the message's
+// own Date (and any duplicate) is replaced by the time Volley received it.
+func TestAddDateHeaderOverride(t *testing.T) {
+	sp := memSpool(t)
+	_, addr := serve(t, baseConfig+"    add-date-header override\n</source>\n", sp)
+	cl := dial(t, addr)
+	cl.send("HELO c\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
+	for _, want := range []string{"250 ", "250 ", "250 ", "354 "} {
+		cl.expect(want)
+	}
+	cl.send("Subject: old\r\nDate: Mon, 1 Jan 2024\r\n 00:00:00 +0000\r\ndate: Tue, 2 Jan 2024 00:00:00 +0000\r\n\r\nDate: in the body stays\r\n.\r\n")
+	cl.expect("250 ")
+	var body string
+	_ = sp.Scan(func(m *spool.Message) error {
+		b, err := sp.Body(m.ID)
+		body = string(b)
+		return err
+	})
+	if strings.Contains(body, "2024") || strings.Count(body, "\r\nDate: ") != 2 || !strings.Contains(body, "\r\n\r\nDate: in the body stays\r\n") {
+		t.Fatalf("body after override:\n%s", body)
+	}
+}

@@ -57,11 +57,14 @@ var replyInvalidVMTA = smtpwire.Reply{Code: smtpwire.C550MailboxUnavail, Enh: sm
 
 // appendRouted appends msg to dst, reading X-Virtual-MTA (process-x-virtual-mta)
 // and the job header (process-x-job, jobid-header, default X-Job) and leaving
-// them out unless retain-x-virtual-mta / retain-x-job say to keep them.
+// them out unless retain-x-virtual-mta / retain-x-job say to keep them. Under
+// add-date-header override it leaves out the message's Date fields too
+// (appendMissingHeaders wrote ours).
 func appendRouted(dst, msg []byte, ss *session) ([]byte, routing) {
 	var rt routing
 	src := ss.src
-	if !src.ProcessXVirtualMTA && !src.ProcessXJob {
+	dropDate := src.AddDateHeader == "override"
+	if !src.ProcessXVirtualMTA && !src.ProcessXJob && !dropDate {
 		return append(dst, msg...), rt
 	}
 	jobHeader := src.JobIDHeader
@@ -82,6 +85,8 @@ func appendRouted(dst, msg []byte, ss *session) ([]byte, routing) {
 			rt.vmta, keep = f.value(), src.RetainXVirtualMTA
 		case src.ProcessXJob && bytes.EqualFold(f.name, []byte(jobHeader)):
 			rt.job, keep = f.value(), src.RetainXJob
+		case dropDate && bytes.EqualFold(f.name, []byte("Date")):
+			keep = false
 		}
 		if keep {
 			dst = append(dst, f.raw...)
