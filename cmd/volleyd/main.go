@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/volleymta/volley/engine"
@@ -24,8 +25,23 @@ func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("volleyd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "config file (default: the embedded default config)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (perf/: profiles and PGO)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "volleyd: --cpuprofile:", err)
+			return 1
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	cfg := config.Default()
 	if *path != "" {
