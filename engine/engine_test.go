@@ -154,8 +154,9 @@ func TestInjectAndRelayPolicy(t *testing.T) {
 	}
 }
 
-// TestSMTPSource drives the service with Postfix's smtp-source: 20
-// sessions reused, 2,000 4 KB messages; every one acknowledged and spooled.
+// TestSMTPSource drives the service with Postfix's smtp-source: 50
+// sessions reused, 50,000 pipelined 4 KB messages; every one acknowledged
+// and spooled.
 func TestSMTPSource(t *testing.T) {
 	bin, err := exec.LookPath("smtp-source")
 	if err != nil {
@@ -165,8 +166,8 @@ func TestSMTPSource(t *testing.T) {
 		t.Skip("smtp-source not found (Debian package postfix)")
 	}
 	addr, dir, stop := start(t)
-	const n = 2000
-	cmd := exec.Command(bin, "-d", "-s", "20", "-m", fmt.Sprint(n), "-l", "4096", "-f", "a@example.test", "-t", "b@example.com", addr)
+	const n = 50000
+	cmd := exec.Command(bin, "-d", "-s", "50", "-m", fmt.Sprint(n), "-l", "4096", "-f", "a@example.test", "-t", "b@example.com", addr)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("smtp-source: %v\n%s", err, out)
