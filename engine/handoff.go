@@ -32,8 +32,8 @@ func newHandoff(r iouring.Reactor, rt *queue.Router) *handoff {
 }
 
 // accepted is the inbound service's hand-off (inbound.Accepted).
-func (h *handoff) accepted(id spool.ID, m *spool.Message) {
-	h.rt.Route(id, m)
+func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte) {
+	h.rt.Route(id, m, body)
 	h.retry()
 }
 
@@ -65,7 +65,7 @@ func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []by
 		return id, err
 	}
 	rt := queue.NewRouter(a.inboxes, -1)
-	rt.Route(id, m)
+	rt.Route(id, m, body)
 	for rt.Pending() > 0 && ctx.Err() == nil {
 		time.Sleep(backlogRetry)
 		rt.Flush()

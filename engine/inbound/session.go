@@ -363,16 +363,16 @@ func (ss *session) commit() {
 	ss.wait()
 	r, svc := ss.r, ss.svc
 	svc.opts.Commit.Commit(m, body, func(id spool.ID, err error) {
-		_ = r.Post(func() { ss.committed(id, m, err) })
+		_ = r.Post(func() { ss.committed(id, m, body, err) })
 	})
 }
 
 // committed answers the message once the spool has spoken, then goes on
 // with whatever the client pipelined behind it.
-func (ss *session) committed(id spool.ID, m *spool.Message, err error) {
+func (ss *session) committed(id spool.ID, m *spool.Message, body []byte, err error) {
 	if err == nil && ss.sh.accepted != nil {
 		// Durable: the queues get it even if the client has gone.
-		ss.sh.accepted(id, m)
+		ss.sh.accepted(id, m, body)
 	}
 	if ss.closed {
 		return

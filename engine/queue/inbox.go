@@ -1,6 +1,8 @@
 package queue
 
 import (
+	"time"
+
 	"github.com/volleymta/volley/ringbuf"
 	"github.com/volleymta/volley/spool"
 )
@@ -14,6 +16,13 @@ type Ready struct {
 	// Addr is the recipient's address, so the owner need not read the spool
 	// to know whom it holds.
 	Addr string
+	// Msg and Body are the message, shared read-only (nil: read them from
+	// the spool); Attempts and Next carry the recipient's retry state when
+	// it comes from the spool at start.
+	Msg      *spool.Message
+	Body     []byte
+	Attempts uint32
+	Next     time.Time
 }
 
 // drainBudget bounds how many records one drain moves before yielding the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/volleymta/volley/spool"
 )
@@ -99,7 +100,7 @@ func TestRouterHandsOffAndBacklogs(t *testing.T) {
 	mine, theirs := domainsOwnedBy(0, 2, 3), domainsOwnedBy(1, 2, 7)
 	var id spool.ID
 	id[0] = 1
-	rt.Route(id, message(append(mine, theirs...)...))
+	rt.Route(id, message(append(mine, theirs...)...), nil)
 	if tables[0].Len() != 3 {
 		t.Fatalf("own table holds %d, want 3 (added directly)", tables[0].Len())
 	}
@@ -116,7 +117,7 @@ func TestRouterHandsOffAndBacklogs(t *testing.T) {
 	}
 	for _, d := range theirs {
 		q := tables[1].Queue(Key{Domain: d, VMTA: "v"})
-		if q == nil || len(q.Entries) != 1 || q.Entries[0].ID != id {
+		if q == nil || q.Len() != 1 || q.ready[0].ID != id {
 			t.Errorf("queue %s/v on shard 1: %+v", d, q)
 		}
 	}
@@ -124,7 +125,7 @@ func TestRouterHandsOffAndBacklogs(t *testing.T) {
 	idx := map[uint16]bool{}
 	for _, s := range append(tables[0].Summaries(), tables[1].Summaries()...) {
 		q := tables[Owner(s.Key, 2)].Queue(s.Key)
-		for _, e := range q.Entries {
+		for _, e := range q.Take(nil, 0) {
 			if idx[e.Index] {
 				t.Errorf("recipient %d queued twice", e.Index)
 			}
@@ -175,7 +176,7 @@ func TestInboxManyProducers(t *testing.T) {
 			for i := 0; i < msgs; i++ {
 				var id spool.ID
 				id[0], id[1], id[2] = byte(p), byte(i>>8), byte(i)
-				rt.Route(id, message(fmt.Sprintf("a%d.example", i%7), fmt.Sprintf("b%d.example", i%11)))
+				rt.Route(id, message(fmt.Sprintf("a%d.example", i%7), fmt.Sprintf("b%d.example", i%11)), nil)
 				for rt.Pending() > 0 {
 					rt.Flush()
 				}
@@ -221,7 +222,7 @@ func BenchmarkRoute(b *testing.B) {
 	var id spool.ID
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		rt.Route(id, m)
+		rt.Route(id, m, nil)
 		if i%1024 == 1023 {
 			l.runPending()
 			inboxes[0].drain()
@@ -230,5 +231,77 @@ func BenchmarkRoute(b *testing.B) {
 			tables[0], tables[1] = NewTable(), NewTable()
 			inboxes[0].table, inboxes[1].table = tables[0], tables[1]
 		}
+	}
+}
+
+// TestQueueTakeDeferDue: Take gives one message's due recipients (up to
+// max) as one transaction; Defer puts a recipient back for later; Due
+// promotes it when its time comes and says when the next one is due.
+func TestQueueTakeDeferDue(t *testing.T) {
+	tb := NewTable()
+	added := 0
+	tb.OnAdd = func(*Queue) { added++ }
+	k := Key{Domain: "example.com", VMTA: "v"}
+	var m1, m2 spool.ID
+	m1[0], m2[0] = 1, 2
+	for i, id := range []spool.ID{m1, m2, m1, m1} {
+		tb.Add(Ready{ID: id, Index: uint16(i), Key: k, Addr: fmt.Sprintf("r%d@example.com", i)})
+	}
+	q := tb.Queue(k)
+	if added != 4 || q.Ready() != 4 {
+		t.Fatalf("added %d, ready %d", added, q.Ready())
+	}
+	tx := q.Take(nil, 2)
+	if len(tx) != 2 || tx[0].ID != m1 || tx[1].ID != m1 || tx[0].Index != 0 || tx[1].Index != 2 {
+		t.Fatalf("first transaction %+v, want m1's recipients 0 and 2", tx)
+	}
+	if q.InFlight != 2 || q.Len() != 4 {
+		t.Fatalf("in flight %d, len %d", q.InFlight, q.Len())
+	}
+	next := q.Take(nil, 0)
+	if len(next) != 1 || next[0].ID != m2 {
+		t.Fatalf("second transaction %+v, want m2 (the oldest due)", next)
+	}
+	now := time.Now()
+	tx[0].Next = now.Add(time.Minute)
+	q.Defer(tx[0])
+	q.Settle()
+	var seen []*Queue
+	due := tb.Due(now, func(q *Queue) { seen = append(seen, q) })
+	if !due.Equal(now.Add(time.Minute)) || len(seen) != 1 || q.Ready() != 1 {
+		t.Fatalf("Due: next %v, %d queues ready, %d recipients ready", due, len(seen), q.Ready())
+	}
+	seen = nil
+	tb.Due(now.Add(time.Minute), func(q *Queue) { seen = append(seen, q) })
+	if q.Ready() != 2 || !tb.Due(now.Add(time.Hour), func(*Queue) {}).IsZero() {
+		t.Fatalf("deferred recipient not promoted when due: ready %d", q.Ready())
+	}
+}
+
+// TestHotBudget: bodies are kept while they fit the budget, leave with the
+// recipients taken for delivery, and are dropped when a recipient is deferred.
+func TestHotBudget(t *testing.T) {
+	tb := NewTable()
+	tb.HotBudget = 10
+	k := Key{Domain: "example.com"}
+	body := []byte("0123456")
+	var a, b spool.ID
+	a[0], b[0] = 1, 2
+	tb.Add(Ready{ID: a, Key: k, Body: body})
+	tb.Add(Ready{ID: b, Key: k, Body: body})
+	if tb.HotBytes() != 7 {
+		t.Fatalf("hot %d, want 7 (the second body is over budget)", tb.HotBytes())
+	}
+	q := tb.Queue(k)
+	tx := q.Take(nil, 0)
+	if tx[0].Body == nil || tb.HotBytes() != 0 {
+		t.Fatalf("taken entry lost its body or hot stays %d", tb.HotBytes())
+	}
+	if next := q.Take(nil, 0); next[0].Body != nil {
+		t.Fatal("the over-budget recipient kept its body")
+	}
+	q.Defer(tx[0])
+	if e := q.Take(nil, 0); len(e) != 1 || e[0].Body != nil {
+		t.Fatalf("deferred recipient came back with its body: %+v", e)
 	}
 }

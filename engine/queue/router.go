@@ -24,15 +24,16 @@ func NewRouter(inboxes []*Inbox, self int) *Router {
 }
 
 // Route hands every recipient of m, stored under id, to its owner. m's
-// recipients must carry their spool Index (spool.Append sets it). Records
-// an owner has no room for wait in the backlog: call Flush later while
-// Pending is not zero.
-func (rt *Router) Route(id spool.ID, m *spool.Message) {
+// recipients must carry their spool Index (spool.Append sets it). body
+// (may be nil) is the stored message, shared read-only from now on, as m
+// is. Records an owner has no room for wait in the backlog: call Flush
+// later while Pending is not zero.
+func (rt *Router) Route(id spool.ID, m *spool.Message, body []byte) {
 	n := len(rt.inboxes)
 	for i := range m.Recipients {
 		rc := &m.Recipients[i]
 		k := KeyFor(rc.Addr, m.VMTA)
-		r := Ready{ID: id, Index: rc.Index, Key: k, Addr: rc.Addr}
+		r := Ready{ID: id, Index: rc.Index, Key: k, Addr: rc.Addr, Msg: m, Body: body, Attempts: rc.Attempts, Next: rc.NextAttempt}
 		o := Owner(k, n)
 		switch {
 		case o == rt.self:

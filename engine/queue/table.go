@@ -1,7 +1,9 @@
 package queue
 
 import (
+	"container/heap"
 	"sort"
+	"time"
 
 	"github.com/volleymta/volley/spool"
 )
@@ -11,41 +13,184 @@ type Entry struct {
 	ID    spool.ID
 	Index uint16
 	Addr  string
+	// Msg is the message's envelope and Body its content, shared read-only
+	// with every other holder; either may be nil, and then the deliverer
+	// reads them from the spool (a message gone cold, or rebuilt at start).
+	Msg  *spool.Message
+	Body []byte
+	// Attempts counts delivery attempts so far; Next is when the recipient
+	// is due (zero: at once).
+	Attempts uint32
+	Next     time.Time
 }
 
-// Queue is one domain/vmta queue on its owning shard.
+// Queue is one domain/vmta queue on its owning shard. Recipients wait in
+// ready (due, in arrival order) or in later (by due time), and are out of
+// both while a delivery has them.
 type Queue struct {
-	Key Key
-	// Entries are the recipients waiting, in arrival order.
-	Entries []Entry
+	Key   Key
+	t     *Table
+	ready []Entry
+	later laterHeap
+	// InFlight counts recipients taken for delivery and not yet settled.
+	InFlight int
+}
+
+// Ready returns the number of recipients due now.
+func (q *Queue) Ready() int { return len(q.ready) }
+
+// Len returns the number of recipients the queue holds, in flight included.
+func (q *Queue) Len() int { return len(q.ready) + len(q.later) + q.InFlight }
+
+// Take removes and returns the next transaction's recipients: the oldest
+// due recipient and the other due recipients of the same message, up to
+// max (0: no limit), appended to dst. They count as in flight until
+// Settle or Defer.
+func (q *Queue) Take(dst []Entry, max int) []Entry {
+	if len(q.ready) == 0 {
+		return dst
+	}
+	id := q.ready[0].ID
+	kept := q.ready[:0]
+	n := 0
+	for _, e := range q.ready {
+		if e.ID == id && (max <= 0 || n < max) {
+			q.t.hot -= int64(len(e.Body))
+			dst = append(dst, e)
+			n++
+			continue
+		}
+		kept = append(kept, e)
+	}
+	clear(q.ready[len(kept):])
+	q.ready = kept
+	q.InFlight += n
+	return dst
+}
+
+// Settle records that an in-flight recipient reached a final outcome.
+func (q *Queue) Settle() { q.InFlight-- }
+
+// Defer puts an in-flight recipient back, due at e.Next, without its body:
+// a deferred message has gone cold and is read from the spool next time.
+func (q *Queue) Defer(e Entry) {
+	q.InFlight--
+	e.Body = nil
+	q.add(e, time.Time{})
+}
+
+// add queues e: ready when it is due by now, else later.
+func (q *Queue) add(e Entry, now time.Time) {
+	if e.Next.After(now) {
+		heap.Push(&q.later, e)
+		return
+	}
+	q.ready = append(q.ready, e)
+}
+
+// promote moves the recipients due by now from later to ready.
+func (q *Queue) promote(now time.Time) {
+	for len(q.later) > 0 && !q.later[0].Next.After(now) {
+		q.ready = append(q.ready, heap.Pop(&q.later).(Entry))
+	}
+}
+
+// nextDue returns when the earliest waiting recipient is due (zero: none waits).
+func (q *Queue) nextDue() time.Time {
+	if len(q.later) == 0 {
+		return time.Time{}
+	}
+	return q.later[0].Next
+}
+
+// laterHeap orders waiting recipients by due time.
+type laterHeap []Entry
+
+func (h laterHeap) Len() int           { return len(h) }
+func (h laterHeap) Less(i, j int) bool { return h[i].Next.Before(h[j].Next) }
+func (h laterHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *laterHeap) Push(x any)        { *h = append(*h, x.(Entry)) }
+func (h *laterHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = Entry{}
+	*h = old[:len(old)-1]
+	return e
 }
 
 // Table is the set of queues one shard owns. It belongs to that shard's
 // loop: every method must run there.
 type Table struct {
 	queues map[Key]*Queue
-	n      int
+	// HotBudget bounds the bytes of message bodies the queues keep in
+	// memory (default 64 MiB); past it, recipients arrive without their
+	// body and the deliverer reads it from the spool.
+	HotBudget int64
+	hot       int64
+	// OnAdd, when set, is called after recipients arrive (the deliverer's
+	// cue to look at the queue).
+	OnAdd func(q *Queue)
 }
 
 // NewTable returns an empty table.
-func NewTable() *Table { return &Table{queues: make(map[Key]*Queue)} }
+func NewTable() *Table { return &Table{queues: make(map[Key]*Queue), HotBudget: 64 << 20} }
 
-// Add queues one recipient.
+// Add queues one recipient handed over by a Router.
 func (t *Table) Add(r Ready) {
-	q := t.queues[r.Key]
-	if q == nil {
-		q = &Queue{Key: r.Key}
-		t.queues[r.Key] = q
+	q := t.queue(r.Key)
+	if n := int64(len(r.Body)); n > 0 {
+		if t.hot+n > t.HotBudget {
+			r.Body = nil
+		} else {
+			t.hot += n
+		}
 	}
-	q.Entries = append(q.Entries, Entry{ID: r.ID, Index: r.Index, Addr: r.Addr})
-	t.n++
+	q.add(Entry{ID: r.ID, Index: r.Index, Addr: r.Addr, Msg: r.Msg, Body: r.Body, Attempts: r.Attempts, Next: r.Next}, time.Now())
+	if t.OnAdd != nil {
+		t.OnAdd(q)
+	}
 }
 
-// Len returns the number of recipients queued over all queues.
-func (t *Table) Len() int { return t.n }
+func (t *Table) queue(k Key) *Queue {
+	q := t.queues[k]
+	if q == nil {
+		q = &Queue{Key: k, t: t}
+		t.queues[k] = q
+	}
+	return q
+}
 
-// Queue returns the queue for k, or nil when it holds nothing.
+// HotBytes returns the bytes of bodies held in the queues.
+func (t *Table) HotBytes() int64 { return t.hot }
+
+// Len returns the number of recipients queued over all queues.
+func (t *Table) Len() int {
+	n := 0
+	for _, q := range t.queues {
+		n += q.Len()
+	}
+	return n
+}
+
+// Queue returns the queue for k, or nil when there is none.
 func (t *Table) Queue(k Key) *Queue { return t.queues[k] }
+
+// Due moves what is due by now to the ready lists and calls fn for every
+// queue with recipients ready; it returns when the next waiting recipient
+// is due (zero: none waits). The scan is over every queue: a timer wheel
+// replaces it when queue counts grow past what one pass per wake-up costs.
+func (t *Table) Due(now time.Time, fn func(q *Queue)) (next time.Time) {
+	for _, q := range t.queues {
+		q.promote(now)
+		if len(q.ready) > 0 {
+			fn(q)
+		}
+		if d := q.nextDue(); !d.IsZero() && (next.IsZero() || d.Before(next)) {
+			next = d
+		}
+	}
+	return next
+}
 
 // Summary is a queue's name and size, for display and tests.
 type Summary struct {
@@ -57,7 +202,7 @@ type Summary struct {
 func (t *Table) Summaries() []Summary {
 	out := make([]Summary, 0, len(t.queues))
 	for k, q := range t.queues {
-		out = append(out, Summary{Key: k, Recipients: len(q.Entries)})
+		out = append(out, Summary{Key: k, Recipients: q.Len()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key.String() < out[j].Key.String() })
 	return out
