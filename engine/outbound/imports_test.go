@@ -1,0 +1,12 @@
+package outbound
+
+import (
+	"testing"
+
+	"github.com/volleymta/volley/internal/depcheck"
+)
+
+// TestImports keeps engine/outbound at layer L2: the leaves, L0 packages and engine/queue.
+func TestImports(t *testing.T) {
+	depcheck.Allow(t, depcheck.OneOf("smtpwire", "iouring", "ringbuf", "spool", "engine/queue", "engine/config", "engine/dns", "engine/acct", "engine/bounce"))
+}
