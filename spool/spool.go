@@ -159,36 +159,76 @@ func (s *Spool) Append(ctx context.Context, m *Message, body []byte) (ID, error)
 // UpdateRecipient rewrites one recipient's state (attempts, next attempt,
 // last reply), naming it by r.Index. It joins the next group commit.
 func (s *Spool) UpdateRecipient(id ID, r *Recipient) error {
-	b := s.db.NewBatch()
-	defer b.Close()
-	var key [rcptKeyLen]byte
-	_ = b.Set(rcptKey(key[:0], id, r.Index), encodeRcpt(nil, r), nil)
-	return s.commit(b)
+	u := s.NewUpdates()
+	u.Update(id, r)
+	return u.Commit()
 }
 
 // FinishRecipient deletes a recipient that reached a final outcome. It joins
 // the next group commit; a crash before that commit retries the recipient
 // once (at-least-once).
 func (s *Spool) FinishRecipient(id ID, index uint16) error {
-	b := s.db.NewBatch()
-	defer b.Close()
-	var key [rcptKeyLen]byte
-	_ = b.Delete(rcptKey(key[:0], id, index), nil)
-	return s.commit(b)
+	u := s.NewUpdates()
+	u.Finish(id, index)
+	return u.Commit()
 }
 
 // Delete removes a message whose recipients are all final: its meta record,
 // its body and recipient records 0..recipients-1 (see FinishRecipient).
 func (s *Spool) Delete(id ID, recipients int) error {
-	b := s.db.NewBatch()
-	defer b.Close()
-	var key [rcptKeyLen]byte
+	u := s.NewUpdates()
+	u.Delete(id, recipients)
+	return u.Commit()
+}
+
+// Updates gathers recipient updates, finished recipients and deleted
+// messages into one atomic batch and one group commit: how the settler
+// records a burst of delivery outcomes with one fsync.
+type Updates struct {
+	s   *Spool
+	b   *pebble.Batch
+	n   int
+	key [rcptKeyLen]byte
+	buf []byte
+}
+
+// NewUpdates returns an empty set of updates.
+func (s *Spool) NewUpdates() *Updates { return &Updates{s: s, b: s.db.NewBatch()} }
+
+// Update rewrites recipient r's state (named by r.Index).
+func (u *Updates) Update(id ID, r *Recipient) {
+	u.buf = encodeRcpt(u.buf[:0], r)
+	_ = u.b.Set(rcptKey(u.key[:0], id, r.Index), u.buf, nil)
+	u.n++
+}
+
+// Finish deletes a recipient that reached a final outcome.
+func (u *Updates) Finish(id ID, index uint16) {
+	_ = u.b.Delete(rcptKey(u.key[:0], id, index), nil)
+	u.n++
+}
+
+// Delete removes a message and recipient records 0..recipients-1.
+func (u *Updates) Delete(id ID, recipients int) {
 	for i := 0; i < recipients && i < 1<<16; i++ {
-		_ = b.Delete(rcptKey(key[:0], id, uint16(i)), nil)
+		_ = u.b.Delete(rcptKey(u.key[:0], id, uint16(i)), nil)
 	}
-	_ = b.Delete(metaKey(key[:0], id), nil)
-	_ = b.Delete(bodyKey(key[:0], id), nil)
-	return s.commit(b)
+	_ = u.b.Delete(metaKey(u.key[:0], id), nil)
+	_ = u.b.Delete(bodyKey(u.key[:0], id), nil)
+	u.n++
+}
+
+// Len returns the number of updates gathered.
+func (u *Updates) Len() int { return u.n }
+
+// Commit makes every update durable at once (one group commit) and
+// releases u, which must not be used again.
+func (u *Updates) Commit() error {
+	defer u.b.Close()
+	if u.n == 0 {
+		return nil
+	}
+	return u.s.commit(u.b)
 }
 
 // Body returns a message's body, decompressed.

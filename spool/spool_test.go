@@ -166,3 +166,46 @@ func TestClosed(t *testing.T) {
 		t.Fatalf("Append after Close: %v", err)
 	}
 }
+
+// TestUpdatesOneCommit: updates, finished recipients and a deleted message
+// gathered in one Updates land together in one group commit.
+func TestUpdatesOneCommit(t *testing.T) {
+	s := openMem(t, vfs.NewMem())
+	defer s.Close()
+	ma, body := testMessage(1)
+	a, err := s.Append(context.Background(), ma, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := testMessage(2)
+	mb.Recipients = mb.Recipients[:1]
+	b, err := s.Append(context.Background(), mb, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.Stats().Syncs
+	u := s.NewUpdates()
+	r := Recipient{Index: 1, Addr: "b1@example.net", Attempts: 2, LastReply: "451 4.2.0 later"}
+	u.Update(a, &r)
+	u.Finish(a, 0)
+	u.Delete(b, 1)
+	if u.Len() != 3 {
+		t.Fatalf("Len %d", u.Len())
+	}
+	if err := u.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Stats().Syncs - before; got != 1 {
+		t.Fatalf("%d syncs for one Updates, want 1", got)
+	}
+	m, err := s.Get(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Recipients) != 1 || m.Recipients[0].Attempts != 2 || m.Recipients[0].LastReply != "451 4.2.0 later" {
+		t.Fatalf("message a after the updates: %+v", m.Recipients)
+	}
+	if _, err := s.Get(b); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("message b after Delete: %v", err)
+	}
+}

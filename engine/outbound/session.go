@@ -40,6 +40,9 @@ type Outcome struct {
 	Reply string
 	// Stage is the step the deciding reply answered.
 	Stage smtpwire.Stage
+	// T is the connection the outcome came from (zero for local outcomes
+	// such as a null MX or an expired recipient).
+	T Target
 }
 
 // Target is where a session connects.
@@ -297,7 +300,7 @@ func (s *Session) fail(err error, reason string) {
 
 func (s *Session) decide(i int, text string, st smtpwire.Stage, k Kind) {
 	s.decided[i] = true
-	s.outs = append(s.outs, Outcome{Entry: s.entries[i], Kind: k, Reply: text, Stage: st})
+	s.outs = append(s.outs, Outcome{Entry: s.entries[i], Kind: k, Reply: text, Stage: st, T: s.T})
 }
 
 func (s *Session) decideAll(text string, st smtpwire.Stage, k Kind) {

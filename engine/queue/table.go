@@ -68,6 +68,41 @@ func (q *Queue) Take(dst []Entry, max int) []Entry {
 	return dst
 }
 
+// Head returns the oldest due recipient (nil: none is due). It stays queued.
+func (q *Queue) Head() *Entry {
+	if len(q.ready) == 0 {
+		return nil
+	}
+	return &q.ready[0]
+}
+
+// TakeFirst removes up to n of the oldest due recipients, whatever their
+// message, appended to dst; they are in flight until Return, Settle or Defer.
+func (q *Queue) TakeFirst(dst []Entry, n int) []Entry {
+	if n > len(q.ready) {
+		n = len(q.ready)
+	}
+	for _, e := range q.ready[:n] {
+		q.t.hot -= int64(len(e.Body))
+	}
+	dst = append(dst, q.ready[:n]...)
+	rest := copy(q.ready, q.ready[n:])
+	clear(q.ready[rest:])
+	q.ready = q.ready[:rest]
+	q.InFlight += n
+	return dst
+}
+
+// Return puts in-flight recipients back at the head of the ready list, in
+// order and with their bodies (after reading them from the spool).
+func (q *Queue) Return(entries []Entry) {
+	q.InFlight -= len(entries)
+	for _, e := range entries {
+		q.t.hot += int64(len(e.Body))
+	}
+	q.ready = append(entries[:len(entries):len(entries)], q.ready...)
+}
+
 // Settle records that an in-flight recipient reached a final outcome.
 func (q *Queue) Settle() { q.InFlight-- }
 

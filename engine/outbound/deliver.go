@@ -1,0 +1,424 @@
+package outbound
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/queue"
+	"github.com/volleymta/volley/iouring"
+	"github.com/volleymta/volley/smtpwire"
+)
+
+// Host is one destination host of a route, its addresses in the order to try.
+type Host struct {
+	Name  string
+	Addrs []netip.AddrPort
+}
+
+// Route is where a queue's mail goes, as Resolve found it.
+type Route struct {
+	Hosts []Host // in MX preference order
+	// NullMX: the domain accepts no mail (RFC 7505): bounce at once.
+	NullMX bool
+	// Err is why no route was found; Permanent says it will not change
+	// (no such domain): bounce, else defer.
+	Err       error
+	Permanent bool
+	// Expires is when to look again.
+	Expires time.Time
+}
+
+// DelivererOptions wire a shard's Deliverer to the rest of the engine.
+type DelivererOptions struct {
+	Reactor iouring.Reactor
+	Table   *queue.Table
+	Config  *config.Config
+	// Resolve finds a queue's route off the loop and calls done, from any
+	// goroutine, with the outcome.
+	Resolve func(domain string, ds *config.DomainSettings, done func(Route))
+	// Load reads cold recipients' envelopes and bodies off the loop and
+	// calls done, from any goroutine, with them filled in (or with err),
+	// leaving out those whose message is no longer in the spool.
+	Load func(entries []queue.Entry, done func([]queue.Entry, error))
+	// Settle receives final and deferred outcomes on the loop; it must not
+	// block and must copy what it keeps.
+	Settle func(out []Outcome)
+	Now    func() time.Time
+	Logf   func(format string, args ...any)
+}
+
+// Deliverer runs the deliveries of one shard's queues: it finds routes,
+// opens connections within max-smtp-out, hands sessions transactions and
+// puts deferred recipients back with their next retry time.
+type Deliverer struct {
+	o      DelivererOptions
+	queues map[*queue.Queue]*queueState
+	// wakeAt is when the pending timer fires (zero: none pending).
+	wakeAt time.Time
+	tickFn func()
+	hostRR uint32
+}
+
+// NewDeliverer returns a Deliverer; call it only on o.Reactor's loop.
+func NewDeliverer(o DelivererOptions) *Deliverer {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	d := &Deliverer{o: o, queues: make(map[*queue.Queue]*queueState)}
+	d.tickFn = d.tick
+	o.Table.OnAdd = d.Kick
+	return d
+}
+
+// queueState is what the Deliverer knows of one queue.
+type queueState struct {
+	d  *Deliverer
+	q  *queue.Queue
+	ds *config.DomainSettings
+
+	route     Route
+	hasRoute  bool
+	resolving bool
+	loading   bool
+	// next is the index of the next address to connect to (over all hosts,
+	// in order); failed counts connection failures in a row.
+	next, failed int
+	conns        int
+	// waiting are sessions idle until cold recipients are loaded.
+	waiting []*Session
+	batch   []queue.Entry
+}
+
+func (d *Deliverer) state(q *queue.Queue) *queueState {
+	st := d.queues[q]
+	if st == nil {
+		st = &queueState{d: d, q: q, ds: d.o.Config.Effective(q.Key.Domain, q.Key.VMTA)}
+		d.queues[q] = st
+	}
+	return st
+}
+
+// Kick looks at q: a route first, then connections for what is ready.
+func (d *Deliverer) Kick(q *queue.Queue) {
+	st := d.state(q)
+	if q.Ready() == 0 {
+		return
+	}
+	now := d.o.Now()
+	if !st.hasRoute || now.After(st.route.Expires) {
+		st.resolve()
+		if !st.hasRoute {
+			return
+		}
+	}
+	r := &st.route
+	switch {
+	case r.NullMX:
+		st.finishReady(Bounced, "556 5.1.10 Recipient address has null MX")
+		return
+	case r.Err != nil && r.Permanent:
+		st.finishReady(Bounced, "550 5.1.2 "+r.Err.Error())
+		return
+	case r.Err != nil || len(r.Hosts) == 0:
+		reason := "no route"
+		if r.Err != nil {
+			reason = r.Err.Error()
+		}
+		st.finishReady(Deferred, "451 4.4.3 "+reason)
+		return
+	}
+	if h := q.Head(); h.Msg == nil || h.Body == nil {
+		st.warm()
+		return
+	}
+	max := st.ds.MaxSMTPOut
+	if max <= 0 {
+		max = 1
+	}
+	for st.conns < max && st.conns < q.Ready()+len(st.waiting) && st.failed < st.addrCount() {
+		if !st.connect() {
+			break
+		}
+	}
+}
+
+// resolve asks for the queue's route once at a time.
+func (st *queueState) resolve() {
+	if st.resolving {
+		return
+	}
+	st.resolving = true
+	d := st.d
+	d.o.Resolve(st.q.Key.Domain, st.ds, func(r Route) {
+		_ = d.o.Reactor.Post(func() {
+			st.resolving = false
+			st.route, st.hasRoute, st.next, st.failed = r, true, 0, 0
+			if r.Expires.IsZero() {
+				st.route.Expires = d.o.Now().Add(5 * time.Minute)
+			}
+			d.Kick(st.q)
+		})
+	})
+}
+
+func (st *queueState) addrCount() int {
+	n := 0
+	for _, h := range st.route.Hosts {
+		n += len(h.Addrs)
+	}
+	return n
+}
+
+// connect opens one session to the next address, from the queue's vMTA.
+func (st *queueState) connect() bool {
+	d := st.d
+	n := st.addrCount()
+	if n == 0 {
+		return false
+	}
+	i := st.next % n
+	st.next++
+	var host string
+	var addr netip.AddrPort
+	for _, h := range st.route.Hosts {
+		if i < len(h.Addrs) {
+			host, addr = h.Name, h.Addrs[i]
+			break
+		}
+		i -= len(h.Addrs)
+	}
+	src, helo := d.source(st.q.Key.VMTA, addr.Addr().Is4())
+	opts := &Options{
+		Client:         smtpwire.ClientConfig{Hostname: helo, TLS: tlsPolicy(st.ds), NoPipelining: st.ds.IgnorePipelining},
+		MaxMsgs:        st.ds.MaxMsgPerConnection,
+		ConnectTimeout: st.ds.ConnectTimeout,
+		ReplyTimeout:   maxDuration(st.ds.SMTPGreetingTimeout, st.ds.DataSendTimeout),
+	}
+	if _, err := Dial(d.o.Reactor, Target{Remote: addr, Source: src, MX: host}, opts, st); err != nil {
+		d.o.Logf("outbound: %s: connect to %s (%s): %v", st.q.Key, host, addr, err)
+		st.failed++
+		return false
+	}
+	st.conns++
+	return true
+}
+
+// source picks the virtual MTA's next source address of the right family
+// and its host name (round-robin over smtp-source-host lines).
+func (d *Deliverer) source(vmta string, v4 bool) (netip.Addr, string) {
+	cfg := d.o.Config
+	helo := "localhost"
+	if hs := cfg.Global.HostNames; len(hs) > 0 && hs[0] != "" {
+		helo = hs[0]
+	}
+	v := cfg.VMTA(vmta)
+	if v == nil {
+		if p := cfg.Pool(vmta); p != nil && len(p.Members) > 0 {
+			d.hostRR++
+			v = p.Members[int(d.hostRR)%len(p.Members)]
+		}
+	}
+	if v == nil {
+		return netip.Addr{}, helo
+	}
+	if v.HostName != "" {
+		helo = v.HostName
+	}
+	for range v.SourceHosts {
+		d.hostRR++
+		sh := v.SourceHosts[int(d.hostRR)%len(v.SourceHosts)]
+		if sh.IP.Is4() == v4 || (sh.IP.Is4In6() && v4) {
+			if sh.Host != "" {
+				helo = sh.Host
+			}
+			return sh.IP, helo
+		}
+	}
+	return netip.Addr{}, helo
+}
+
+func tlsPolicy(ds *config.DomainSettings) smtpwire.TLSPolicy {
+	if ds.RequireStartTLS {
+		return smtpwire.TLSRequired
+	}
+	// Opportunistic STARTTLS (use-starttls) waits for the outbound TLS
+	// pump; until then mail goes in the clear, as to a server without it.
+	return smtpwire.TLSNone
+}
+
+func maxDuration(a, b time.Duration) time.Duration {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// Next implements Feeder: one message's ready recipients, loaded.
+func (st *queueState) Next(s *Session) []queue.Entry {
+	q := st.q
+	if q.Ready() == 0 {
+		return nil
+	}
+	st.batch = q.Take(st.batch[:0], st.ds.MaxRcptPerMessage)
+	if st.batch[0].Msg != nil && st.batch[0].Body != nil {
+		return st.batch
+	}
+	// Gone cold since Kick looked: put it back, warm it, and let this
+	// connection go (Kick opens another once it is loaded).
+	q.Return(st.batch)
+	st.warm()
+	return nil
+}
+
+// warmBatch is how many cold recipients one spool read loads.
+const warmBatch = 256
+
+// warm reads the cold recipients at the head of the queue off the loop and
+// puts them back, hot, then kicks the queue again.
+func (st *queueState) warm() {
+	if st.loading {
+		return
+	}
+	st.loading = true
+	d := st.d
+	taken := st.q.TakeFirst(nil, warmBatch)
+	d.o.Load(taken, func(loaded []queue.Entry, err error) {
+		_ = d.o.Reactor.Post(func() {
+			st.loading = false
+			if err != nil {
+				d.o.Logf("outbound: %s: reading messages from the spool: %v", st.q.Key, err)
+				now := d.o.Now()
+				for _, e := range taken {
+					e.Next = now.Add(time.Minute)
+					st.q.Defer(e)
+				}
+				d.schedule(now.Add(time.Minute))
+				return
+			}
+			// Recipients whose message is gone were settled meanwhile.
+			for range len(taken) - len(loaded) {
+				st.q.Settle()
+			}
+			st.q.Return(loaded)
+			d.Kick(st.q)
+		})
+	})
+}
+
+// Settled implements Feeder: final outcomes leave the queue, deferrals come
+// back with their retry time (or bounce when they are too old).
+func (st *queueState) Settled(s *Session, out []Outcome) {
+	now := st.d.o.Now()
+	for i := range out {
+		o := &out[i]
+		if o.Kind != Deferred {
+			st.q.Settle()
+			continue
+		}
+		st.retry(o, now)
+	}
+	st.failed = 0
+	st.d.o.Settle(out)
+}
+
+// retry schedules a deferred recipient's next attempt (retry-after, the
+// last interval repeating) or bounces it past bounce-after.
+func (st *queueState) retry(o *Outcome, now time.Time) {
+	e := &o.Entry
+	e.Attempts++
+	if ba := st.ds.BounceAfter; ba > 0 && e.Msg != nil && now.Sub(e.Msg.Received) >= ba {
+		o.Kind = Bounced
+		o.Reply = "550 5.4.7 Delivery time expired (" + o.Reply + ")"
+		st.q.Settle()
+		return
+	}
+	e.Next = now.Add(retryAfter(st.ds.RetryAfter, e.Attempts))
+	st.q.Defer(*e)
+	st.d.schedule(e.Next)
+}
+
+// retryAfter returns the wait before attempt n+1 after n attempts.
+func retryAfter(list []time.Duration, attempts uint32) time.Duration {
+	if len(list) == 0 {
+		return 10 * time.Minute
+	}
+	i := int(attempts) - 1
+	if i >= len(list) {
+		i = len(list) - 1
+	}
+	if i < 0 {
+		i = 0
+	}
+	return list[i]
+}
+
+// finishReady settles every ready recipient at once (null MX, no route).
+func (st *queueState) finishReady(k Kind, reply string) {
+	now := st.d.o.Now()
+	var out []Outcome
+	for st.q.Ready() > 0 {
+		for _, e := range st.q.Take(nil, 0) {
+			out = append(out, Outcome{Entry: e, Kind: k, Reply: reply, Stage: smtpwire.StageGreeting})
+		}
+	}
+	for i := range out {
+		if out[i].Kind == Deferred {
+			st.retry(&out[i], now)
+		} else {
+			st.q.Settle()
+		}
+	}
+	if len(out) > 0 {
+		st.d.o.Settle(out)
+	}
+}
+
+// Closed implements Feeder: the connection's slot is free; a failure to
+// connect moves on to the next address, and when every address failed in
+// a row the ready recipients are deferred.
+func (st *queueState) Closed(s *Session, err error) {
+	st.conns--
+	if err != nil {
+		st.failed++
+		st.d.o.Logf("outbound: %s: %s (%s): %v", st.q.Key, s.T.MX, s.T.Remote, err)
+		if st.failed >= st.addrCount() {
+			st.failed = 0
+			if st.conns == 0 {
+				st.finishReady(Deferred, "451 4.4.1 No answer from any host for "+st.q.Key.Domain+" ("+strconv.Itoa(st.addrCount())+" addresses tried)")
+			}
+			return
+		}
+	}
+	st.d.Kick(st.q)
+}
+
+// schedule makes sure the Deliverer wakes by at.
+func (d *Deliverer) schedule(at time.Time) {
+	if !d.wakeAt.IsZero() && !at.Before(d.wakeAt) {
+		return
+	}
+	d.wakeAt = at
+	wait := at.Sub(d.o.Now())
+	if wait < time.Millisecond {
+		wait = time.Millisecond
+	}
+	d.o.Reactor.AfterFunc(wait, d.tickFn)
+}
+
+// tick promotes what is due and kicks those queues.
+func (d *Deliverer) tick() {
+	now := d.o.Now()
+	if !d.wakeAt.IsZero() && now.Before(d.wakeAt) {
+		return // an earlier timer's leftover; the later one is pending
+	}
+	d.wakeAt = time.Time{}
+	next := d.o.Table.Due(now, d.Kick)
+	if !next.IsZero() {
+		d.schedule(next)
+	}
+}
