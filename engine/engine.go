@@ -1,20 +1,28 @@
-// Package engine wires volleyd together: the spool, the shard loops, the
-// inbound SMTP service and the pickup directory, for one config snapshot.
+// Package engine wires volleyd together for one config snapshot: the
+// spool, the shard loops with their inbound sessions, queues and
+// deliverers, the settler, and the pickup directory.
 //
 // Responsibility: start everything in order (spool first, so nothing is
-// accepted that cannot be stored), run until the context ends, then stop
-// in reverse order: listeners and sessions first, the spool last.
+// accepted that cannot be stored; queues rebuilt from the spool), run
+// until the context ends, then stop in reverse order: listeners and
+// sessions first (a graceful drain), the settler after the shards, the
+// spool last.
 //
 // Not responsible for: flags, signals and the process (cmd/volleyd).
 //
-// Concurrency: Run starts the shard goroutines (engine/shard), the pickup
-// goroutine, and one short-lived goroutine per message commit (each waits
-// for its group's fsync; many waiting together make the groups large).
+// Concurrency: Run starts the shard goroutines (engine/shard), the
+// settler, the pickup goroutine, the spool scan that requeues at start,
+// and short-lived goroutines for each message commit (each waits for its
+// group's fsync; many waiting together make the groups large), each route
+// lookup and each spool read of cold messages. Shards hand recipients to
+// each other and outcomes to the settler through rings only.
 //
 // Failure behaviour: a config without a <spool> block, a spool that does
 // not open or a listener that cannot bind makes Run return an error before
-// anything is served. A session in the middle of a message when Run stops
-// never got its 250, so the client sends the message again.
+// anything is served. A session in the middle of a message when the drain
+// times out never got its 250, so the client sends the message again; a
+// delivery in flight at the stop is deferred, and one whose outcome was
+// not yet recorded is tried again after the restart (at-least-once).
 package engine
 
 import (
@@ -28,6 +36,7 @@ import (
 
 	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/inbound"
+	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/pickup"
 	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/engine/shard"
@@ -56,8 +65,11 @@ type Running struct {
 	// Listeners are the bound addresses (shard 0's; every shard binds the
 	// same ones).
 	Listeners []netip.AddrPort
-	group     *shard.Group
-	inboxes   []*queue.Inbox
+	// Rebuilt is closed once every message in the spool at start is back
+	// in its queue.
+	Rebuilt <-chan struct{}
+	group   *shard.Group
+	inboxes []*queue.Inbox
 }
 
 // Queues returns, per shard, the queues that shard owns and their sizes.
@@ -108,6 +120,8 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	st := newSettler(sp, logf)
+	resolver := newRouteResolver(cfg, logf)
 	var mu sync.Mutex
 	var bound []netip.AddrPort
 	var inboxes []*queue.Inbox
@@ -121,6 +135,8 @@ func Run(ctx context.Context, opts Options) error {
 			return nil
 		},
 		Setup: func(s *shard.Shard) error {
+			outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
+				Resolve: resolver.resolve, Load: loadEntries(sp), Settle: newOutcomePusher(s.Reactor, st).settle, Logf: logf})
 			h := newHandoff(s.Reactor, queue.NewRouter(inboxes, s.ID))
 			sh, err := svc.Listen(s.Reactor, h.accepted)
 			services[s.ID] = sh
@@ -133,11 +149,17 @@ func Run(ctx context.Context, opts Options) error {
 			return err
 		}})
 	if err != nil {
+		st.close()
 		return err
 	}
 	logf("volleyd: %d shards on %s, listening on %v, spool %s", g.Count(), g.Engine(), bound, dir)
+	rebuilt := make(chan struct{})
+	go func() {
+		defer close(rebuilt)
+		requeue(sp, inboxes, logf)
+	}()
 	if opts.Ready != nil {
-		opts.Ready(&Running{Listeners: bound, group: g, inboxes: inboxes})
+		opts.Ready(&Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes})
 	}
 	go sweepClients(ctx, svc)
 	pickupDone := startPickup(ctx, cfg, routingAppender{sp: sp, inboxes: inboxes}, logf)
@@ -145,6 +167,7 @@ func Run(ctx context.Context, opts Options) error {
 	drain(g, services, orDefaultDuration(opts.DrainTimeout, 30*time.Second), logf)
 	g.Stop()
 	err = g.Wait()
+	st.close() // after the shards: their last outcomes are recorded
 	<-pickupDone
 	return err
 }

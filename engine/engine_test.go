@@ -39,6 +39,12 @@ smtp-listener %s
 </source>
 shards 2
 `, addr, filepath.Join(dir, "spool")) + strings.ReplaceAll(extra, "DIR", dir)
+	if !strings.Contains(extra, "smtp-hosts") {
+		// No delivery (a closed port: every attempt is refused and
+		// deferred), and above all no DNS question to a real server.
+		text += "<domain *>\n    smtp-hosts [127.0.0.1]:1\n</domain>\n"
+	}
+	text += "name-server 127.0.0.1:1\n" // never a real DNS server
 	cfg, probs := config.LoadText("test.conf", []byte(text))
 	if len(probs) > 0 {
 		t.Fatalf("config: %v", probs)
@@ -54,13 +60,17 @@ func start(t *testing.T) (addr, spoolDir string, stop func()) {
 
 // startRunning is start with extra config lines, returning the running engine.
 func startRunning(t *testing.T, extra string) (addr, spoolDir string, rn *Running, stop func()) {
-	dir := t.TempDir()
+	return startIn(t, t.TempDir(), extra)
+}
+
+// startIn runs the engine with its spool (and pickup) under dir.
+func startIn(t *testing.T, dir, extra string) (addr, spoolDir string, rn *Running, stop func()) {
 	cfg, addr := testConfig(t, dir, extra)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *Running, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{Config: cfg, Ready: func(r *Running) { ready <- r }})
+		done <- Run(ctx, Options{Config: cfg, Ready: func(r *Running) { ready <- r }, Logf: t.Logf})
 	}()
 	select {
 	case rn = <-ready:

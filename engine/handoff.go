@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/volleymta/volley/engine/queue"
@@ -71,4 +72,65 @@ func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []by
 		rt.Flush()
 	}
 	return id, nil
+}
+
+// requeue puts every recipient in the spool back into its queue at start
+// (DESIGN.md: the spool is the truth; indexes are rebuilt from it). The
+// recipients arrive cold, with their retry state; bodies are read when due.
+func requeue(sp *spool.Spool, inboxes []*queue.Inbox, logf func(string, ...any)) {
+	rt := queue.NewRouter(inboxes, -1)
+	msgs, rcpts := 0, 0
+	err := sp.Scan(func(m *spool.Message) error {
+		rt.Route(m.ID, m, nil)
+		for rt.Pending() > 0 {
+			time.Sleep(backlogRetry)
+			rt.Flush()
+		}
+		msgs++
+		rcpts += len(m.Recipients)
+		return nil
+	})
+	if err != nil {
+		logf("volleyd: reading the spool at start: %v (after %d messages)", err, msgs)
+		return
+	}
+	if msgs > 0 {
+		logf("volleyd: %d messages, %d recipients queued from the spool", msgs, rcpts)
+	}
+}
+
+// loadEntries is the Deliverers' Load hook: it reads cold recipients'
+// envelopes and bodies from the spool on a goroutine, once per message.
+func loadEntries(sp *spool.Spool) func([]queue.Entry, func([]queue.Entry, error)) {
+	return func(entries []queue.Entry, done func([]queue.Entry, error)) {
+		go func() {
+			type loaded struct {
+				m    *spool.Message
+				body []byte
+				err  error
+			}
+			byID := map[spool.ID]loaded{}
+			out := make([]queue.Entry, 0, len(entries))
+			for _, e := range entries {
+				l, ok := byID[e.ID]
+				if !ok {
+					l.m, l.err = sp.Get(e.ID)
+					if l.err == nil {
+						l.body, l.err = sp.Body(e.ID)
+					}
+					byID[e.ID] = l
+				}
+				switch {
+				case errors.Is(l.err, spool.ErrNotFound):
+					continue // finished meanwhile
+				case l.err != nil:
+					done(nil, l.err)
+					return
+				}
+				e.Msg, e.Body = l.m, l.body
+				out = append(out, e)
+			}
+			done(out, nil)
+		}()
+	}
 }

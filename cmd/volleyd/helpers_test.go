@@ -157,6 +157,11 @@ type daemon struct {
 	done  bool
 }
 
+// noDelivery keeps the daemon's mail on this machine: no DNS question
+// leaves loopback (a name server that refuses), and every domain's mail
+// goes to a closed loopback port, so it stays queued (deferred).
+const noDelivery = "name-server 127.0.0.1:1\n<domain *>\n    smtp-hosts [127.0.0.1]:1\n</domain>\n"
+
 // startVolleyd runs volleyd with conf (the config after the lines it writes
 // itself: host-name test.example, the spool in a temporary directory, two
 // shards, and smtp-listener on a free loopback port with source=NAME when
@@ -178,7 +183,7 @@ func startVolleyd(t *testing.T, source, conf string) *daemon {
 		text := "host-name test.example\n" +
 			"shards 2\n" +
 			"smtp-listener " + addr + listenerSource + "\n" +
-			"<spool " + spoolDir + ">\n</spool>\n" + conf
+			"<spool " + spoolDir + ">\n</spool>\n" + conf + noDelivery
 		path := filepath.Join(dir, "volley.conf")
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)

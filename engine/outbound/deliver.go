@@ -55,10 +55,11 @@ type DelivererOptions struct {
 type Deliverer struct {
 	o      DelivererOptions
 	queues map[*queue.Queue]*queueState
-	// wakeAt is when the pending timer fires (zero: none pending).
-	wakeAt time.Time
-	tickFn func()
-	hostRR uint32
+	// wakeAt is when the pending timer fires (zero: none pending); only
+	// the timer of generation wakeGen counts, earlier ones are stale.
+	wakeAt  time.Time
+	wakeGen uint64
+	hostRR  uint32
 }
 
 // NewDeliverer returns a Deliverer; call it only on o.Reactor's loop.
@@ -70,7 +71,6 @@ func NewDeliverer(o DelivererOptions) *Deliverer {
 		o.Logf = func(string, ...any) {}
 	}
 	d := &Deliverer{o: o, queues: make(map[*queue.Queue]*queueState)}
-	d.tickFn = d.tick
 	o.Table.OnAdd = d.Kick
 	return d
 }
@@ -89,9 +89,11 @@ type queueState struct {
 	// in order); failed counts connection failures in a row.
 	next, failed int
 	conns        int
-	// waiting are sessions idle until cold recipients are loaded.
-	waiting []*Session
-	batch   []queue.Entry
+	// downUntil: every address failed; until then new arrivals wait
+	// without a connection attempt each (downReason says why).
+	downUntil  time.Time
+	downReason string
+	batch      []queue.Entry
 }
 
 func (d *Deliverer) state(q *queue.Queue) *queueState {
@@ -107,6 +109,9 @@ func (d *Deliverer) state(q *queue.Queue) *queueState {
 func (d *Deliverer) Kick(q *queue.Queue) {
 	st := d.state(q)
 	if q.Ready() == 0 {
+		if next := q.NextDue(); !next.IsZero() {
+			d.schedule(next)
+		}
 		return
 	}
 	now := d.o.Now()
@@ -140,7 +145,11 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 	if max <= 0 {
 		max = 1
 	}
-	for st.conns < max && st.conns < q.Ready()+len(st.waiting) && st.failed < st.addrCount() {
+	if now.Before(st.downUntil) {
+		st.finishReady(Deferred, st.downReason)
+		return
+	}
+	for st.conns < max && st.conns < q.Ready() && st.failed < st.addrCount() {
 		if !st.connect() {
 			break
 		}
@@ -389,7 +398,10 @@ func (st *queueState) Closed(s *Session, err error) {
 		if st.failed >= st.addrCount() {
 			st.failed = 0
 			if st.conns == 0 {
-				st.finishReady(Deferred, "451 4.4.1 No answer from any host for "+st.q.Key.Domain+" ("+strconv.Itoa(st.addrCount())+" addresses tried)")
+				now := st.d.o.Now()
+				st.downReason = "451 4.4.1 No answer from any host for " + st.q.Key.Domain + " (" + strconv.Itoa(st.addrCount()) + " addresses tried)"
+				st.downUntil = now.Add(retryAfter(st.ds.RetryAfter, 1))
+				st.finishReady(Deferred, st.downReason)
 			}
 			return
 		}
@@ -403,21 +415,24 @@ func (d *Deliverer) schedule(at time.Time) {
 		return
 	}
 	d.wakeAt = at
+	d.wakeGen++
+	gen := d.wakeGen
 	wait := at.Sub(d.o.Now())
 	if wait < time.Millisecond {
 		wait = time.Millisecond
 	}
-	d.o.Reactor.AfterFunc(wait, d.tickFn)
+	d.o.Reactor.AfterFunc(wait, func() {
+		if gen == d.wakeGen {
+			d.tick()
+		}
+	})
 }
 
-// tick promotes what is due and kicks those queues.
+// tick promotes what is due and kicks those queues. A timer that fires a
+// little early finds nothing due yet and sets the next one.
 func (d *Deliverer) tick() {
-	now := d.o.Now()
-	if !d.wakeAt.IsZero() && now.Before(d.wakeAt) {
-		return // an earlier timer's leftover; the later one is pending
-	}
 	d.wakeAt = time.Time{}
-	next := d.o.Table.Due(now, d.Kick)
+	next := d.o.Table.Due(d.o.Now(), d.Kick)
 	if !next.IsZero() {
 		d.schedule(next)
 	}

@@ -213,7 +213,7 @@ func (s *Session) begin(entries []queue.Entry) {
 	m := entries[0].Msg
 	tx := &s.tx
 	tx.From = append(tx.From[:0], m.From...)
-	tx.Mail = smtpwire.MailParams{SMTPUTF8: m.SMTPUTF8, Ret: smtpwire.Ret(m.Ret)}
+	tx.Mail = smtpwire.MailParams{SMTPUTF8: m.SMTPUTF8 && needsUTF8(m, entries), Ret: smtpwire.Ret(m.Ret)}
 	switch m.Body {
 	case spool.Body8BitMIME:
 		tx.Mail.Body = smtpwire.Body8BitMIME
@@ -229,6 +229,42 @@ func (s *Session) begin(entries []queue.Entry) {
 		tx.Rcpt = append(tx.Rcpt, rcptParams(m, e.Index))
 	}
 	tx.Body = entries[0].Body
+}
+
+// needsUTF8 reports whether a message the client sent with SMTPUTF8 really
+// needs it: an address or a header field outside ASCII (RFC 6531 §3.2,
+// RFC 6532). Many clients ask for SMTPUTF8 whenever it is offered; like
+// Postfix, an all-ASCII message is sent without it, so that servers that
+// do not offer it still get it.
+func needsUTF8(m *spool.Message, entries []queue.Entry) bool {
+	if !isASCII(m.From) {
+		return true
+	}
+	for _, e := range entries {
+		if !isASCII(e.Addr) {
+			return true
+		}
+	}
+	body := entries[0].Body
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c >= 0x80 {
+			return true
+		}
+		if c == '\n' && i+2 < len(body) && body[i+1] == '\r' && body[i+2] == '\n' {
+			return false // the end of the header section
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // rcptParams carries the recipient's DSN parameters on (RFC 3461 §4.1, §4.2).

@@ -305,3 +305,22 @@ func TestHotBudget(t *testing.T) {
 		t.Fatalf("deferred recipient came back with its body: %+v", e)
 	}
 }
+
+// TestReturnCopies: recipients put back with Return do not share the
+// caller's array, which Take reuses as its dst.
+func TestReturnCopies(t *testing.T) {
+	tb := NewTable()
+	k := Key{Domain: "example.com"}
+	var id spool.ID
+	id[0] = 7
+	tb.Add(Ready{ID: id, Key: k, Addr: "a@example.com"})
+	q := tb.Queue(k)
+	batch := q.Take(nil, 0)
+	q.Return(batch)
+	batch = q.Take(batch[:0], 0) // the same array again
+	q.Return(batch)
+	batch[0] = Entry{}
+	if h := q.Head(); h == nil || h.ID != id {
+		t.Fatalf("queued entry changed through the caller's slice: %+v", h)
+	}
+}

@@ -100,7 +100,9 @@ func (q *Queue) Return(entries []Entry) {
 	for _, e := range entries {
 		q.t.hot += int64(len(e.Body))
 	}
-	q.ready = append(entries[:len(entries):len(entries)], q.ready...)
+	// Always a new array: the caller may reuse entries' (Take's dst).
+	ready := make([]Entry, 0, len(entries)+len(q.ready))
+	q.ready = append(append(ready, entries...), q.ready...)
 }
 
 // Settle records that an in-flight recipient reached a final outcome.
@@ -130,8 +132,8 @@ func (q *Queue) promote(now time.Time) {
 	}
 }
 
-// nextDue returns when the earliest waiting recipient is due (zero: none waits).
-func (q *Queue) nextDue() time.Time {
+// NextDue returns when the earliest waiting recipient is due (zero: none waits).
+func (q *Queue) NextDue() time.Time {
 	if len(q.later) == 0 {
 		return time.Time{}
 	}
@@ -220,7 +222,7 @@ func (t *Table) Due(now time.Time, fn func(q *Queue)) (next time.Time) {
 		if len(q.ready) > 0 {
 			fn(q)
 		}
-		if d := q.nextDue(); !d.IsZero() && (next.IsZero() || d.Before(next)) {
+		if d := q.NextDue(); !d.IsZero() && (next.IsZero() || d.Before(next)) {
 			next = d
 		}
 	}

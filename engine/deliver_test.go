@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/smtp"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// startSink runs Postfix's smtp-sink on a free loopback port until the test
+// ends, or skips (fails under VOLLEY_REQUIRE_PEERS) without it.
+func startSink(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("smtp-sink")
+	if err != nil {
+		if os.Getenv("VOLLEY_REQUIRE_PEERS") != "" {
+			t.Fatal("smtp-sink not found (Debian package postfix)")
+		}
+		t.Skip("smtp-sink not found (Debian package postfix)")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	args := []string{"-c", addr, "256"}
+	if os.Geteuid() == 0 {
+		args = append([]string{"-u", "nobody"}, args...)
+	}
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr
+		}
+		if i > 500 {
+			t.Fatal("smtp-sink did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitQueuesEmpty polls until no shard holds a recipient.
+func waitQueuesEmpty(t *testing.T, rn *Running, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		perShard, err := rn.Queues(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		left := 0
+		for _, qs := range perShard {
+			for _, q := range qs {
+				left += q.Recipients
+			}
+		}
+		if left == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d recipients still queued after %v: %v", left, limit, perShard)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDeliverToSink: smtp-source injects 2,000 messages of 4 KB into
+// volleyd, which relays every one to Postfix's smtp-sink through
+// smtp-hosts; once the queues are empty the spool is too: every message
+// was delivered and deleted.
+func TestDeliverToSink(t *testing.T) {
+	sink := startSink(t)
+	src, err := exec.LookPath("smtp-source")
+	if err != nil {
+		t.Skip("smtp-source not found")
+	}
+	addr, dir, rn, stop := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n    max-smtp-out 20\n</domain>\n", sinkHost(sink), sinkPort(sink)))
+	const n = 2000
+	out, err := exec.Command(src, "-d", "-s", "20", "-m", fmt.Sprint(n), "-l", "4096", "-f", "a@example.test", "-t", "b@example.com", addr).CombinedOutput()
+	if err != nil {
+		t.Fatalf("smtp-source: %v\n%s", err, out)
+	}
+	waitQueuesEmpty(t, rn, 60*time.Second)
+	stop()
+	if msgs, _ := spooled(t, dir); len(msgs) != 0 {
+		t.Fatalf("%d messages left in the spool after delivery", len(msgs))
+	}
+}
+
+func sinkHost(addr string) string { h, _, _ := net.SplitHostPort(addr); return h }
+func sinkPort(addr string) string { _, p, _ := net.SplitHostPort(addr); return p }
+
+// TestRestartDelivers: 500 messages queued while their destination refuses
+// connections survive a restart, are rebuilt from the spool and delivered
+// once the destination answers; nothing is left.
+func TestRestartDelivers(t *testing.T) {
+	dir := t.TempDir()
+	down := "<domain *>\n    smtp-hosts [127.0.0.1]:1\n    retry-after 1s\n</domain>\n"
+	addr, spoolDir, _, stop := startIn(t, dir, down)
+	const n = 500
+	for i := 0; i < n; i++ {
+		rcpts := []string{fmt.Sprintf("r%d@one.example", i), fmt.Sprintf("r%d@two.example", i)}
+		if err := smtp.SendMail(addr, nil, "s@example.test", rcpts, []byte("Subject: restart\r\n\r\nbody\r\n")); err != nil {
+			t.Fatalf("SendMail %d: %v", i, err)
+		}
+	}
+	stop()
+	msgs, sp := spooled(t, spoolDir)
+	if len(msgs) != n {
+		t.Fatalf("%d messages spooled before the restart, want %d", len(msgs), n)
+	}
+	deferred := 0
+	for _, m := range msgs {
+		for _, r := range m.Recipients {
+			if r.Attempts > 0 && r.LastReply != "" {
+				deferred++
+			}
+		}
+	}
+	if deferred == 0 {
+		t.Fatal("no recipient records a deferred attempt before the restart")
+	}
+	sp.Close()
+
+	sink := startSink(t)
+	up := fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n    retry-after 1s\n</domain>\n", sinkHost(sink), sinkPort(sink))
+	_, _, rn, stop2 := startIn(t, dir, up)
+	<-rn.Rebuilt
+	waitQueuesEmpty(t, rn, 60*time.Second)
+	stop2()
+	if left, _ := spooled(t, spoolDir); len(left) != 0 {
+		for _, m := range left {
+			t.Logf("left %s: %+v", m.ID, m.Recipients)
+		}
+		t.Fatalf("%d messages left after the restart", len(left))
+	}
+}
