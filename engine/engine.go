@@ -121,6 +121,8 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	st := newSettler(sp, logf)
+	st.host = hostName(cfg)
+	st.dsnFrom = "Mail Delivery System <MAILER-DAEMON@" + st.host + ">"
 	resolver := newRouteResolver(cfg, logf)
 	var mu sync.Mutex
 	var bound []netip.AddrPort
@@ -132,6 +134,7 @@ func Run(ctx context.Context, opts Options) error {
 				inboxes = append(inboxes, queue.NewInbox(inboxCapacity, s.Post, queue.NewTable()))
 			}
 			services = make([]*inbound.Shard, len(shards))
+			st.inboxes = inboxes
 			return nil
 		},
 		Setup: func(s *shard.Shard) error {
@@ -252,6 +255,14 @@ func drain(g *shard.Group, services []*inbound.Shard, timeout time.Duration, log
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// hostName is the first host-name of the config ("localhost" without one).
+func hostName(cfg *config.Config) string {
+	if hs := cfg.Global.HostNames; len(hs) > 0 && hs[0] != "" {
+		return hs[0]
+	}
+	return "localhost"
 }
 
 func orDefaultDuration(d, def time.Duration) time.Duration {

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/volleymta/volley/engine/outbound"
+	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/ringbuf"
 	"github.com/volleymta/volley/spool"
@@ -30,7 +31,12 @@ type settler struct {
 	// (accounting, DSNs, metrics).
 	record func(o *outbound.Outcome, m *spool.Message)
 	logf   func(string, ...any)
-	stop   chan struct{}
+	// host and dsnFrom sign the DSNs; inboxes route them (set before any
+	// outcome arrives); dsns counts them.
+	host, dsnFrom string
+	inboxes       []*queue.Inbox
+	dsns          int
+	stop          chan struct{}
 	done   sync.WaitGroup
 	batch  []outbound.Outcome
 }
@@ -90,9 +96,12 @@ func (st *settler) drain() bool {
 	}
 	u := st.sp.NewUpdates()
 	msgs := make([]*spool.Message, n)
+	var dsns dsnBatch
 	for i := range st.batch[:n] {
 		msgs[i] = st.apply(u, &st.batch[i])
+		dsns.add(&st.batch[i], msgs[i])
 	}
+	st.sendDSNs(&dsns)
 	if err := u.Commit(); err != nil {
 		// The outcomes stay unrecorded in the spool: after a restart those
 		// recipients are tried again (at-least-once).

@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/volleymta/volley/engine/bounce"
+	"github.com/volleymta/volley/engine/outbound"
+	"github.com/volleymta/volley/engine/queue"
+	"github.com/volleymta/volley/spool"
+)
+
+// dsnBatch gathers, during one settler burst, the bounced recipients that
+// asked for a DSN, one report per message (RFC 3464 §2: one DSN may cover
+// several recipients of a message).
+type dsnBatch struct {
+	msgs  []*spool.Message
+	byMsg map[spool.ID][]bounce.Outcome
+}
+
+// add records o when its recipient is owed a failure DSN.
+func (b *dsnBatch) add(o *outbound.Outcome, m *spool.Message) {
+	if o.Kind != outbound.Bounced || m == nil {
+		return
+	}
+	r := recipientOf(m, o.Entry.Index)
+	if r.Addr == "" {
+		r.Addr = o.Entry.Addr
+	}
+	bo := bounce.Outcome{Recipient: r, Action: bounce.ActionFailed, Status: enhancedOf(o.Reply),
+		RemoteMTA: o.T.MX, Diagnostic: o.Reply}
+	if o.T.Remote.IsValid() {
+		bo.LastAttempt = time.Now()
+	}
+	if !bounce.Needed(m, bo, bounce.Policy{}) {
+		return
+	}
+	if b.byMsg == nil {
+		b.byMsg = map[spool.ID][]bounce.Outcome{}
+	}
+	if _, seen := b.byMsg[o.Entry.ID]; !seen {
+		b.msgs = append(b.msgs, m)
+	}
+	b.byMsg[o.Entry.ID] = append(b.byMsg[o.Entry.ID], bo)
+}
+
+// enhancedOf returns the enhanced status code of a reply "550 5.1.1 ...", or "".
+func enhancedOf(reply string) string {
+	f := strings.Fields(reply)
+	if len(f) > 1 && strings.Count(f[1], ".") == 2 {
+		return f[1]
+	}
+	return ""
+}
+
+// send builds each DSN and injects it like any message: stored first (the
+// null reverse path, to the original sender), then routed to its queue.
+// It runs before the burst's updates are committed, so that a crash in
+// between repeats a DSN rather than loses one.
+func (st *settler) sendDSNs(b *dsnBatch) {
+	for _, m := range b.msgs {
+		id := m.ID
+		original, err := st.sp.Body(id)
+		if err != nil {
+			st.logf("volleyd: DSN for %s: reading the message: %v", id, err)
+			original = nil
+		}
+		p := &bounce.Params{ReportingMTA: st.host, Message: m, Outcomes: b.byMsg[id], Original: original,
+			From: st.dsnFrom}
+		dsn, mail, err := bounce.Build(nil, p)
+		if err != nil {
+			st.logf("volleyd: DSN for %s: %v", id, err)
+			continue
+		}
+		rc := spool.Recipient{Addr: m.From, Notify: spool.NotifyNever}
+		dm := &spool.Message{From: "", Body: mail.Body, SMTPUTF8: mail.SMTPUTF8, VMTA: m.VMTA, Job: m.Job,
+			Origin: "dsn " + id.String(), Recipients: []spool.Recipient{rc}}
+		did, err := st.sp.Append(context.Background(), dm, dsn)
+		if err != nil {
+			st.logf("volleyd: DSN for %s: storing it: %v", id, err)
+			continue
+		}
+		st.dsns++
+		if st.inboxes != nil {
+			rt := queue.NewRouter(st.inboxes, -1)
+			rt.Route(did, dm, dsn)
+			for rt.Pending() > 0 {
+				time.Sleep(backlogRetry)
+				rt.Flush()
+			}
+		}
+	}
+}

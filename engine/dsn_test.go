@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/smtp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// captureServer is an SMTP server on loopback that refuses recipients
+// starting with "bad" (550 5.1.1) and keeps every message it accepts,
+// with its envelope.
+type captureServer struct {
+	addr string
+	mu   sync.Mutex
+	msgs []captured
+}
+
+type captured struct {
+	from string
+	to   []string
+	data string
+}
+
+func startCapture(t *testing.T) *captureServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	cs := &captureServer{addr: ln.Addr().String()}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go cs.serve(c)
+		}
+	}()
+	return cs
+}
+
+func (cs *captureServer) serve(c net.Conn) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	fmt.Fprint(c, "220 capture ESMTP\r\n")
+	var cur captured
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.TrimRight(line, "\r\n")
+		up := strings.ToUpper(cmd)
+		switch {
+		case strings.HasPrefix(up, "EHLO"):
+			fmt.Fprint(c, "250-capture\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 DSN\r\n")
+		case strings.HasPrefix(up, "MAIL FROM:"):
+			cur = captured{from: strings.Trim(strings.Fields(cmd[10:])[0], "<>")}
+			fmt.Fprint(c, "250 ok\r\n")
+		case strings.HasPrefix(up, "RCPT TO:<BAD"):
+			fmt.Fprint(c, "550 5.1.1 no such user\r\n")
+		case strings.HasPrefix(up, "RCPT TO:"):
+			cur.to = append(cur.to, strings.Trim(strings.Fields(cmd[8:])[0], "<>"))
+			fmt.Fprint(c, "250 ok\r\n")
+		case up == "DATA":
+			fmt.Fprint(c, "354 go\r\n")
+			var b strings.Builder
+			for {
+				l, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				b.WriteString(strings.TrimPrefix(l, "."))
+			}
+			cur.data = b.String()
+			cs.mu.Lock()
+			cs.msgs = append(cs.msgs, cur)
+			cs.mu.Unlock()
+			fmt.Fprint(c, "250 2.0.0 kept\r\n")
+		case up == "QUIT":
+			fmt.Fprint(c, "221 bye\r\n")
+			return
+		default:
+			fmt.Fprint(c, "250 ok\r\n")
+		}
+	}
+}
+
+func (cs *captureServer) received() []captured {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return append([]captured(nil), cs.msgs...)
+}
+
+// TestBounceSendsDSN: a recipient the destination refuses with 550 is
+// bounced and its sender gets a DSN (multipart/report, from the null
+// sender) naming it; the accepted recipient is delivered; nothing stays
+// in the spool. A message from the null sender gets no DSN.
+func TestBounceSendsDSN(t *testing.T) {
+	cs := startCapture(t)
+	addr, dir, rn, stop := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n</domain>\n", sinkHost(cs.addr), sinkPort(cs.addr)))
+	if err := smtp.SendMail(addr, nil, "sender@origin.test", []string{"good@dest.test", "bad@dest.test"},
+		[]byte("Subject: will bounce\r\nMessage-ID: <orig@origin.test>\r\n\r\nbody\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sendNull(c, "bad2@dest.test"); err != nil {
+		t.Fatal(err)
+	}
+	c.Quit()
+	deadline := time.Now().Add(20 * time.Second)
+	var dsn *captured
+	for dsn == nil {
+		for _, m := range cs.received() {
+			if m.from == "" && len(m.to) == 1 && m.to[0] == "sender@origin.test" {
+				m := m
+				dsn = &m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no DSN reached the sender; received %+v", cs.received())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, want := range []string{"multipart/report", "report-type=delivery-status", "Final-Recipient: rfc822; bad@dest.test",
+		"Action: failed", "Status: 5.1.1", "550 5.1.1 no such user", "Message-ID: <orig@origin.test>"} {
+		if !strings.Contains(dsn.data, want) {
+			t.Errorf("DSN lacks %q:\n%s", want, dsn.data)
+		}
+	}
+	if strings.Contains(dsn.data, "good@dest.test\r\nAction") {
+		t.Error("the DSN reports the delivered recipient")
+	}
+	waitQueuesEmpty(t, rn, 20*time.Second)
+	stop()
+	// The null-sender message's only recipient was refused too, and it
+	// gets no DSN: the one message from <> is the DSN to sender@origin.test.
+	dsns := 0
+	for _, m := range cs.received() {
+		if m.from == "" {
+			dsns++
+		}
+	}
+	if dsns != 1 {
+		t.Fatalf("%d messages from the null sender reached the destination, want the one DSN", dsns)
+	}
+	if left, _ := spooled(t, dir); len(left) != 0 {
+		t.Fatalf("%d messages left in the spool", len(left))
+	}
+}
+
+// sendNull sends one message from the null sender to rcpt.
+func sendNull(c *smtp.Client, rcpt string) error {
+	if err := c.Mail(""); err != nil {
+		return err
+	}
+	if err := c.Rcpt(rcpt); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write([]byte("Subject: from nobody\r\n\r\nx\r\n")); err != nil {
+		return err
+	}
+	return w.Close()
+}
