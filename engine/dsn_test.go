@@ -69,6 +69,8 @@ func (cs *captureServer) serve(c net.Conn) {
 		case strings.HasPrefix(up, "RCPT TO:"):
 			cur.to = append(cur.to, strings.Trim(strings.Fields(cmd[8:])[0], "<>"))
 			fmt.Fprint(c, "250 ok\r\n")
+		case up == "DATA" && len(cur.to) == 0:
+			fmt.Fprint(c, "554 5.5.1 no valid recipients\r\n") // RFC 2920 §3.1
 		case up == "DATA":
 			fmt.Fprint(c, "354 go\r\n")
 			var b strings.Builder
