@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/smtp"
 	"strings"
 	"sync"
@@ -24,11 +25,19 @@ type captured struct {
 	from string
 	to   []string
 	data string
+	// client is the connection's source address; helo its EHLO name.
+	client netip.Addr
+	helo   string
 }
 
 func startCapture(t *testing.T) *captureServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return startCaptureOn(t, "127.0.0.1:0")
+}
+
+func startCaptureOn(t *testing.T, listen string) *captureServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +60,8 @@ func (cs *captureServer) serve(c net.Conn) {
 	br := bufio.NewReader(c)
 	fmt.Fprint(c, "220 capture ESMTP\r\n")
 	var cur captured
+	client := netip.MustParseAddrPort(c.RemoteAddr().String()).Addr()
+	helo := ""
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
@@ -60,9 +71,10 @@ func (cs *captureServer) serve(c net.Conn) {
 		up := strings.ToUpper(cmd)
 		switch {
 		case strings.HasPrefix(up, "EHLO"):
+			helo = strings.TrimSpace(cmd[4:])
 			fmt.Fprint(c, "250-capture\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 DSN\r\n")
 		case strings.HasPrefix(up, "MAIL FROM:"):
-			cur = captured{from: strings.Trim(strings.Fields(cmd[10:])[0], "<>")}
+			cur = captured{from: strings.Trim(strings.Fields(cmd[10:])[0], "<>"), client: client, helo: helo}
 			fmt.Fprint(c, "250 ok\r\n")
 		case strings.HasPrefix(up, "RCPT TO:<BAD"):
 			fmt.Fprint(c, "550 5.1.1 no such user\r\n")

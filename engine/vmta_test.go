@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/smtp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waitReceived polls cs until it holds n messages.
+func waitReceived(t *testing.T, cs *captureServer, n int) []captured {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := cs.received()
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages received, want %d", len(got), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestVirtualMTASourceBinding: mail injected for virtual MTA v2 leaves from
+// 127.0.0.2 with EHLO v2.test, mail for v3 from 127.0.0.3 with EHLO v3.test
+// (X-Virtual-MTA picks the vMTA; the header is not delivered).
+func TestVirtualMTASourceBinding(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, _, _ := startRunning(t, fmt.Sprintf(`<virtual-mta v2>
+    smtp-source-host 127.0.0.2 v2.test
+</virtual-mta>
+<virtual-mta v3>
+    smtp-source-host 127.0.0.3 v3.test
+</virtual-mta>
+<source 127.0.0.1/32>
+    process-x-virtual-mta yes
+</source>
+<domain *>
+    smtp-hosts [%s]:%s
+</domain>
+`, sinkHost(cs.addr), sinkPort(cs.addr)))
+	for _, v := range []string{"v2", "v3"} {
+		msg := "X-Virtual-MTA: " + v + "\r\nSubject: via " + v + "\r\n\r\nbody\r\n"
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{v + "@dest.test"}, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]struct{ ip, helo string }{"v2@dest.test": {"127.0.0.2", "v2.test"}, "v3@dest.test": {"127.0.0.3", "v3.test"}}
+	for _, m := range waitReceived(t, cs, 2) {
+		w := want[m.to[0]]
+		if m.client != netip.MustParseAddr(w.ip) || m.helo != w.helo {
+			t.Errorf("%s arrived from %s with EHLO %q, want %s and %q", m.to[0], m.client, m.helo, w.ip, w.helo)
+		}
+		if strings.Contains(strings.ToLower(m.data), "x-virtual-mta:") {
+			t.Errorf("%s: the X-Virtual-MTA header was delivered", m.to[0])
+		}
+	}
+}
+
+// TestDeliverIPv6: a destination on ::1 is reached over IPv6.
+func TestDeliverIPv6(t *testing.T) {
+	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	} else {
+		ln.Close()
+	}
+	cs := startCaptureOn(t, "[::1]:0")
+	_, port, _ := net.SplitHostPort(cs.addr)
+	addr, _, _, _ := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [::1]:%s\n</domain>\n", port))
+	if err := smtp.SendMail(addr, nil, "s@origin.test", []string{"six@dest.test"}, []byte("Subject: v6\r\n\r\nbody\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	m := waitReceived(t, cs, 1)[0]
+	if !m.client.Is6() || m.client.Is4In6() || m.to[0] != "six@dest.test" {
+		t.Fatalf("received %+v over %s, want IPv6", m.to, m.client)
+	}
+}
