@@ -1,20 +1,11 @@
 package dns
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	mdns "github.com/miekg/dns"
+	"github.com/volleymta/volley/internal/testdns"
 )
 
 // zone is the test data unbound serves. Everything lives under test., which
@@ -78,145 +69,25 @@ var negZones = map[string]string{
 	"neg2.test.": "neg2.test. 86400 IN SOA ns.test. admin.test. 1 3600 600 86400 86400", // above the 5 min cap
 }
 
-// unbound is a running unbound serving zone on 127.0.0.1.
+// unbound is a running unbound serving zone on 127.0.0.1 (internal/testdns).
 type unbound struct {
-	addr   netip.AddrPort
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when the process has exited
-	once   sync.Once
-	log    bytes.Buffer
+	addr netip.AddrPort
+	srv  *testdns.Server
 }
 
-// needUnbound returns the unbound binary, skipping the test when it is not
-// installed, unless VOLLEY_REQUIRE_PEERS is set (CI installs it: the
-// Debian package is "unbound"), which makes a missing unbound a failure.
-func needUnbound(t testing.TB) string {
-	t.Helper()
-	for _, p := range []string{"unbound", "/usr/sbin/unbound"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("VOLLEY_REQUIRE_PEERS") != "" {
-		t.Fatal("unbound not installed (apt-get install unbound)")
-	}
-	t.Skip("unbound not installed (apt-get install unbound); skipping the DNS tests")
-	return ""
-}
-
-// startUnbound runs unbound in the foreground on a free port of 127.0.0.1,
-// waits until it answers, and stops it when the test ends.
+// startUnbound serves zone, bigZone and negZones under test.; it stops
+// when the test ends.
 func startUnbound(t testing.TB) *unbound {
 	t.Helper()
-	bin := needUnbound(t)
-	var err error
-	for range 3 { // a free port can be taken between probing and binding
-		var u *unbound
-		if u, err = tryUnbound(t, bin); err == nil {
-			t.Cleanup(u.stop)
-			return u
-		}
-	}
-	t.Fatal(err)
-	return nil
-}
-
-func tryUnbound(t testing.TB, bin string) (*unbound, error) {
-	dir := t.TempDir()
-	port := freePort(t)
-	conf := filepath.Join(dir, "unbound.conf")
-	if err := os.WriteFile(conf, []byte(unboundConf(dir, port)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	u := &unbound{addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port)}
-	u.cmd = exec.Command(bin, "-d", "-c", conf)
-	u.cmd.Stdout, u.cmd.Stderr = &u.log, &u.log
-	if err := u.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	u.exited = make(chan struct{})
-	go func() { u.cmd.Wait(); close(u.exited) }()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
-		select {
-		case <-u.exited:
-			return nil, fmt.Errorf("unbound exited: %s", u.log.String())
-		default:
-		}
-		if u.answers() {
-			return u, nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	u.stop()
-	return nil, fmt.Errorf("unbound did not answer within 10s: %s", u.log.String())
-}
-
-// answers reports whether unbound answers the SOA of test. yet.
-func (u *unbound) answers() bool {
-	m := new(mdns.Msg)
-	m.SetQuestion("test.", mdns.TypeSOA)
-	c := mdns.Client{Timeout: 200 * time.Millisecond}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	r, _, err := c.ExchangeContext(ctx, m, u.addr.String())
-	return err == nil && r.Rcode == mdns.RcodeSuccess
-}
-
-// stop kills unbound; the test's cleanup calls it too, so it runs once.
-func (u *unbound) stop() {
-	u.once.Do(func() {
-		u.cmd.Process.Kill()
-		<-u.exited
-	})
-}
-
-func unboundConf(dir string, port uint16) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `server:
-	interface: 127.0.0.1
-	port: %d
-	do-ip6: no
-	do-daemonize: no
-	chroot: ""
-	username: ""
-	directory: %q
-	pidfile: ""
-	use-syslog: no
-	logfile: ""
-	verbosity: 0
-	num-threads: 1
-	so-reuseport: no
-	edns-buffer-size: 1232
-	access-control: 127.0.0.0/8 allow
-	module-config: "iterator"
-	local-zone: "." refuse
-	local-zone: "test." static
-`, port, dir)
+	zones := testdns.Zones{"test.": ""}
 	for z, soa := range negZones {
-		fmt.Fprintf(&b, "\tlocal-zone: %q static\n\tlocal-data: %q\n", z, soa)
+		zones[z] = soa
 	}
-	for _, rr := range append(zone, bigZone()...) {
-		fmt.Fprintf(&b, "\tlocal-data: '%s'\n", rr)
-	}
-	return b.String()
+	s := testdns.Start(t, zones, append(append([]string(nil), zone...), bigZone()...), "test.")
+	return &unbound{addr: s.Addr, srv: s}
 }
 
-// freePort returns a port of 127.0.0.1 free for both UDP and TCP just now.
-func freePort(t testing.TB) uint16 {
-	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		ln, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
-		pc.Close()
-		if err == nil {
-			ln.Close()
-			return uint16(port)
-		}
-	}
-	t.Fatal("no free port on 127.0.0.1")
-	return 0
-}
+// stop kills unbound before the test ends (a cache must answer alone).
+func (u *unbound) stop() { u.srv.Stop() }
+
+func freePort(t testing.TB) uint16 { return testdns.FreePort(t) }
