@@ -37,8 +37,8 @@ type settler struct {
 	inboxes       []*queue.Inbox
 	dsns          int
 	stop          chan struct{}
-	done   sync.WaitGroup
-	batch  []outbound.Outcome
+	done          sync.WaitGroup
+	batch         []outbound.Outcome
 }
 
 type msgCount struct {
