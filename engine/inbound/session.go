@@ -7,6 +7,7 @@ import (
 	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/inbound/clientlimit"
 	"github.com/volleymta/volley/engine/inbound/proxy"
+	"github.com/volleymta/volley/engine/tlspipe"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/smtpwire"
 	"github.com/volleymta/volley/spool"
@@ -45,7 +46,7 @@ type session struct {
 	// tlsp is set once STARTTLS was accepted: from then on the socket's
 	// bytes belong to the TLS goroutines (tls.go). discard drops input
 	// pipelined behind STARTTLS.
-	tlsp                  *tlsPump
+	tlsp                  *tlspipe.Pipe
 	discard               bool
 	tlsVersion, tlsCipher string
 
@@ -135,7 +136,7 @@ func (ss *session) armTimeout(d time.Duration) {
 // for the TLS goroutines.
 func (ss *session) OnData(r iouring.Reactor, c iouring.Conn, p []byte) iouring.Action {
 	if ss.tlsp != nil {
-		return ss.tlsp.nc.OnData(r, c, p)
+		return ss.tlsp.OnData(r, c, p)
 	}
 	if ss.awaitProxy {
 		return ss.proxyHeader(p)
@@ -219,8 +220,8 @@ func (ss *session) flush() {
 // and with closeAfter ends the session once it is written.
 func (ss *session) send(p []byte, closeAfter bool) {
 	if ss.tlsp != nil {
-		if !ss.closed {
-			ss.sendTLS(append([]byte(nil), p...), closeAfter)
+		if !ss.closed && !ss.tlsp.Send(append([]byte(nil), p...), closeAfter) {
+			ss.svc.logf("inbound: %s: TLS client does not read its replies; closing", ss.remote)
 		}
 		return
 	}
@@ -410,7 +411,7 @@ func (ss *session) resume() {
 	}
 	ss.act(ss.run(ss.in, true))
 	if ss.tlsp != nil && !ss.waiting {
-		ss.tlsp.grant()
+		ss.tlsp.Grant()
 	}
 }
 
@@ -431,7 +432,7 @@ func (ss *session) OnTimeout(r iouring.Reactor, c iouring.Conn) iouring.Action {
 // Under TLS the reader sees the end itself (tlsEOF).
 func (ss *session) OnEOF(r iouring.Reactor, c iouring.Conn) iouring.Action {
 	if ss.tlsp != nil {
-		return ss.tlsp.nc.OnEOF(r, c)
+		return ss.tlsp.OnEOF(r, c)
 	}
 	return iouring.Drain
 }
@@ -439,7 +440,7 @@ func (ss *session) OnEOF(r iouring.Reactor, c iouring.Conn) iouring.Action {
 // OnSent lets a blocked TLS writer go on.
 func (ss *session) OnSent(r iouring.Reactor, c iouring.Conn) iouring.Action {
 	if ss.tlsp != nil {
-		return ss.tlsp.nc.OnSent(r, c)
+		return ss.tlsp.OnSent(r, c)
 	}
 	return iouring.Continue
 }
@@ -453,10 +454,8 @@ func (ss *session) OnClose(r iouring.Reactor, c iouring.Conn, err error) {
 		ss.svc.clients.Release(ss.client)
 		ss.client = nil
 	}
-	if p := ss.tlsp; p != nil {
-		p.nc.OnClose(r, c, err)
-		close(p.out)
-		close(p.done)
+	if ss.tlsp != nil {
+		ss.tlsp.Closed(r, c, err)
 	}
 	if ss.src != nil && ss.src.LogConnections {
 		ss.svc.logf("inbound: connection from %s closed", ss.remote)

@@ -6,50 +6,17 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/volleymta/volley/engine/tlspipe"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/smtpwire"
 )
 
-// STARTTLS (RFC 3207). crypto/tls blocks, so after the 220 the session's
-// ciphertext goes through an iouring.NetConn to two goroutines: a reader
-// that decrypts and posts plaintext to the loop, and a writer that
-// encrypts the replies the loop hands it. The SMTP session itself stays on
-// the loop, the same code as in plaintext (DESIGN.md, TLS).
-//
-// Flow control: the reader posts one chunk, then waits for credit, which
-// the loop grants once it has fed the chunk and is not waiting for a
-// commit; so a client cannot pipeline more than one chunk ahead, as
-// PauseRecv bounds a plaintext client.
-
-// tlsPump carries one TLS session's plaintext between the loop and crypto/tls.
-type tlsPump struct {
-	nc *iouring.NetConn
-	// out carries replies to the writer; the loop only sends (never
-	// blocking) and closes it when the connection closes.
-	out chan tlsWrite
-	// credit lets the reader read one more chunk.
-	credit chan struct{}
-	// done is closed with the connection, releasing a reader waiting for credit.
-	done chan struct{}
-}
-
-// tlsWrite is a reply for the writer, then closeAfter to end the session.
-type tlsWrite struct {
-	data       []byte
-	closeAfter bool
-}
-
-// tlsOutDepth bounds replies queued for the writer. The reader's credit
-// keeps the loop at one chunk of input, so a handful of replies at most is
-// ever in flight; running out means a stuck client, and the session closes.
-const tlsOutDepth = 64
-
-// tlsHandshakeTimeout bounds the handshake when the source sets no command timeout.
-const tlsHandshakeTimeout = 5 * time.Minute
+// STARTTLS (RFC 3207) through engine/tlspipe: the session stays on its loop.
 
 var replyTLSUnavailable = smtpwire.Reply{Code: smtpwire.C454TempAuthFailure, Enh: smtpwire.E470SecurityOther, Text: "TLS not available"}
 
@@ -97,7 +64,10 @@ func loadTLS(file, password string) (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
-// startTLS answers STARTTLS and hands the connection to the TLS goroutines.
+// tlsHandshakeTimeout bounds the handshake when the source sets no command timeout.
+const tlsHandshakeTimeout = 5 * time.Minute
+
+// startTLS answers STARTTLS and hands the connection to a TLS pipe.
 func (ss *session) startTLS() {
 	cfg := ss.svc.tls
 	if cfg == nil {
@@ -109,101 +79,16 @@ func (ss *session) startTLS() {
 	// RFC 3207 §5: whatever the client sent after STARTTLS is discarded.
 	ss.discard = true
 	ss.waiting = true // until the handshake is done
-	nc := iouring.NewNetConn(ss.r, nil)
-	nc.OnOpen(ss.r, ss.c, nil)
-	p := &tlsPump{nc: nc, out: make(chan tlsWrite, tlsOutDepth), credit: make(chan struct{}, 1), done: make(chan struct{})}
-	ss.tlsp = p
 	timeout := ss.src.SMTPCommandTimeout
 	if timeout <= 0 {
 		timeout = tlsHandshakeTimeout
 	}
-	go p.serve(ss, cfg, timeout)
+	ss.tlsp = tlspipe.Start(ss.r, ss.c, func(c net.Conn) *tls.Conn { return tls.Server(c, cfg) }, timeout, ss)
 }
 
-// serve runs the handshake, starts the writer and becomes the reader.
-func (p *tlsPump) serve(ss *session, cfg *tls.Config, timeout time.Duration) {
-	tc := tls.Server(p.nc, cfg)
-	_ = tc.SetDeadline(time.Now().Add(timeout))
-	if err := tc.Handshake(); err != nil {
-		_ = ss.r.Post(func() { ss.tlsFailed(err) })
-		_ = p.nc.Close()
-		return
-	}
-	_ = tc.SetDeadline(time.Time{})
-	state := tc.ConnectionState()
-	go p.write(tc)
-	if ss.r.Post(func() { ss.tlsStarted(&state) }) != nil {
-		return
-	}
-	p.read(ss, tc)
-}
-
-// read decrypts the client's input, one chunk per credit.
-func (p *tlsPump) read(ss *session, tc *tls.Conn) {
-	buf := make([]byte, 16<<10)
-	for {
-		select {
-		case <-p.credit:
-		case <-p.done:
-			return
-		}
-		n, err := tc.Read(buf)
-		if n > 0 {
-			data := append([]byte(nil), buf[:n]...)
-			if ss.r.Post(func() { ss.tlsInput(data) }) != nil {
-				return
-			}
-		}
-		if err != nil {
-			_ = ss.r.Post(func() { ss.tlsEOF(err) })
-			return
-		}
-		if n == 0 {
-			p.grant() // nothing consumed the credit
-		}
-	}
-}
-
-// write encrypts replies in order; closeAfter sends close_notify and
-// closes the connection after the queued output.
-func (p *tlsPump) write(tc *tls.Conn) {
-	for w := range p.out {
-		if len(w.data) > 0 {
-			if _, err := tc.Write(w.data); err != nil {
-				_ = p.nc.Close()
-				return
-			}
-		}
-		if w.closeAfter {
-			_ = tc.Close()
-			return
-		}
-	}
-}
-
-// grant lets the reader go on; never blocks.
-func (p *tlsPump) grant() {
-	select {
-	case p.credit <- struct{}{}:
-	default:
-	}
-}
-
-// send queues a reply for the writer, on the loop, without blocking: a
-// writer that far behind belongs to a client that does not read, and the
-// session is closed.
-func (ss *session) sendTLS(data []byte, closeAfter bool) {
-	select {
-	case ss.tlsp.out <- tlsWrite{data: data, closeAfter: closeAfter}:
-	default:
-		ss.svc.logf("inbound: %s: TLS client does not read its replies; closing", ss.remote)
-		_ = ss.r.Close(ss.c)
-	}
-}
-
-// tlsStarted resets the session (RFC 3207 §4.2: forget EHLO, AUTH and the
+// TLSUp resets the session (RFC 3207 §4.2: forget EHLO, AUTH and the
 // envelope) and lets the client speak again, encrypted.
-func (ss *session) tlsStarted(st *tls.ConnectionState) {
+func (ss *session) TLSUp(st *tls.ConnectionState) {
 	if ss.closed {
 		return
 	}
@@ -222,29 +107,30 @@ func (ss *session) tlsStarted(st *tls.ConnectionState) {
 		ss.drainIfIdle()
 		return
 	}
-	ss.tlsp.grant()
+	ss.tlsp.Grant()
 }
 
-func (ss *session) tlsFailed(err error) {
+// TLSFailed logs a failed handshake; the pipe closes the connection.
+func (ss *session) TLSFailed(err error) {
 	if !ss.closed {
 		ss.svc.logf("inbound: %s: TLS handshake failed: %v", ss.remote, err)
 	}
 }
 
-// tlsInput feeds decrypted input to the session, as OnData does in the clear.
-func (ss *session) tlsInput(data []byte) {
+// TLSInput feeds decrypted input to the session, as OnData does in the clear.
+func (ss *session) TLSInput(data []byte) {
 	if ss.closed {
 		return
 	}
 	ss.act(ss.feed(data))
 	if !ss.waiting {
-		ss.tlsp.grant()
+		ss.tlsp.Grant()
 	}
 }
 
-// tlsEOF is the client's end of input (close_notify, EOF or an error):
+// TLSEOF is the client's end of input (close_notify, EOF or an error):
 // answer what is pending, then close.
-func (ss *session) tlsEOF(err error) {
+func (ss *session) TLSEOF(err error) {
 	if ss.closed {
 		return
 	}

@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"errors"
 	"net/netip"
 	"strconv"
 	"time"
@@ -89,6 +90,9 @@ type queueState struct {
 	// in order); failed counts connection failures in a row.
 	next, failed int
 	conns        int
+	// plain lists addresses whose TLS handshake failed, with until when
+	// they get opportunistic mail in the clear.
+	plain map[netip.AddrPort]time.Time
 	// downUntil: every address failed; until then new arrivals wait
 	// without a connection attempt each (downReason says why).
 	downUntil  time.Time
@@ -202,8 +206,12 @@ func (st *queueState) connect() bool {
 		i -= len(h.Addrs)
 	}
 	src, helo := d.source(st.q.Key.VMTA, addr.Addr().Is4())
+	policy := tlsPolicy(st.ds)
+	if until, ok := st.plain[addr]; ok && policy == smtpwire.TLSOpportunistic && d.o.Now().Before(until) {
+		policy = smtpwire.TLSNone
+	}
 	opts := &Options{
-		Client:         smtpwire.ClientConfig{Hostname: helo, TLS: tlsPolicy(st.ds), NoPipelining: st.ds.IgnorePipelining},
+		Client:         smtpwire.ClientConfig{Hostname: helo, TLS: policy, NoPipelining: st.ds.IgnorePipelining},
 		MaxMsgs:        st.ds.MaxMsgPerConnection,
 		ConnectTimeout: st.ds.ConnectTimeout,
 		ReplyTimeout:   maxDuration(st.ds.SMTPGreetingTimeout, st.ds.DataSendTimeout),
@@ -251,14 +259,20 @@ func (d *Deliverer) source(vmta string, v4 bool) (netip.Addr, string) {
 	return netip.Addr{}, helo
 }
 
+// tlsPolicy is require-starttls, else use-starttls (opportunistic), else none.
 func tlsPolicy(ds *config.DomainSettings) smtpwire.TLSPolicy {
-	if ds.RequireStartTLS {
+	switch {
+	case ds.RequireStartTLS:
 		return smtpwire.TLSRequired
+	case ds.UseStartTLS:
+		return smtpwire.TLSOpportunistic
 	}
-	// Opportunistic STARTTLS (use-starttls) waits for the outbound TLS
-	// pump; until then mail goes in the clear, as to a server without it.
 	return smtpwire.TLSNone
 }
+
+// plainAfterTLSFailure is how long an address whose TLS handshake failed
+// gets mail in the clear under opportunistic TLS (as Postfix remembers).
+const plainAfterTLSFailure = time.Hour
 
 func maxDuration(a, b time.Duration) time.Duration {
 	if a > b {
@@ -392,6 +406,17 @@ func (st *queueState) finishReady(k Kind, reply string) {
 // a row the ready recipients are deferred.
 func (st *queueState) Closed(s *Session, err error) {
 	st.conns--
+	var tlsErr *TLSError
+	if errors.As(err, &tlsErr) && s.opts.Client.TLS == smtpwire.TLSOpportunistic {
+		// Opportunistic: the next connection to this address goes in the clear.
+		if st.plain == nil {
+			st.plain = map[netip.AddrPort]time.Time{}
+		}
+		st.plain[s.T.Remote] = st.d.o.Now().Add(plainAfterTLSFailure)
+		st.d.o.Logf("outbound: %s: %s (%s): %v; sending in the clear for %v", st.q.Key, s.T.MX, s.T.Remote, err, plainAfterTLSFailure)
+		st.d.Kick(st.q)
+		return
+	}
 	if err != nil {
 		st.failed++
 		st.d.o.Logf("outbound: %s: %s (%s): %v", st.q.Key, s.T.MX, s.T.Remote, err)

@@ -8,5 +8,5 @@ import (
 
 // TestImports keeps engine/outbound at layer L2: the leaves, L0 packages and engine/queue.
 func TestImports(t *testing.T) {
-	depcheck.Allow(t, depcheck.OneOf("smtpwire", "iouring", "ringbuf", "spool", "engine/queue", "engine/config", "engine/dns", "engine/acct", "engine/bounce"))
+	depcheck.Allow(t, depcheck.OneOf("smtpwire", "iouring", "ringbuf", "spool", "engine/queue", "engine/tlspipe", "engine/config", "engine/dns", "engine/acct", "engine/bounce"))
 }

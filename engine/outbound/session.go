@@ -1,12 +1,16 @@
 package outbound
 
 import (
+	"crypto/tls"
 	"errors"
+	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/volleymta/volley/engine/queue"
+	"github.com/volleymta/volley/engine/tlspipe"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/smtpwire"
 	"github.com/volleymta/volley/spool"
@@ -41,8 +45,10 @@ type Outcome struct {
 	// Stage is the step the deciding reply answered.
 	Stage smtpwire.Stage
 	// T is the connection the outcome came from (zero for local outcomes
-	// such as a null MX or an expired recipient).
-	T Target
+	// such as a null MX or an expired recipient), TLSVersion and TLSCipher
+	// its encryption ("" in the clear).
+	T                     Target
+	TLSVersion, TLSCipher string
 }
 
 // Target is where a session connects.
@@ -88,6 +94,11 @@ type Session struct {
 	c  iouring.Conn
 	cl smtpwire.Client
 	in []byte
+
+	// tlsp carries the connection once STARTTLS succeeded; TLSVersion and
+	// TLSCipher say what was agreed ("" in the clear).
+	tlsp                  *tlspipe.Pipe
+	TLSVersion, TLSCipher string
 
 	tx      smtpwire.Transaction
 	entries []queue.Entry
@@ -139,8 +150,17 @@ func (s *Session) arm() {
 	}
 }
 
-// OnData feeds the client machine and acts on its events.
+// OnData feeds the client machine and acts on its events; under TLS the
+// bytes are ciphertext for the pipe.
 func (s *Session) OnData(r iouring.Reactor, c iouring.Conn, p []byte) iouring.Action {
+	if s.tlsp != nil {
+		return s.tlsp.OnData(r, c, p)
+	}
+	return s.feed(p)
+}
+
+// feed runs the client machine over new input p (borrowed).
+func (s *Session) feed(p []byte) iouring.Action {
 	buf := p
 	if len(s.in) > 0 {
 		s.in = append(s.in, p...)
@@ -162,11 +182,9 @@ func (s *Session) OnData(r iouring.Reactor, c iouring.Conn, p []byte) iouring.Ac
 			s.done()
 			s.next()
 		case smtpwire.CEvStartTLS:
-			// Only offered when the policy asks for TLS, which needs the TLS
-			// pump this package does not have yet: fail the session so the
-			// recipients are deferred, not sent in the clear.
-			s.fail(errors.New("outbound: STARTTLS is not supported yet"), "454 4.7.0 TLS not available")
-			return iouring.Close
+			s.in = s.in[:0] // nothing may follow the 220 in the clear
+			s.startTLS()
+			return iouring.Continue
 		case smtpwire.CEvFailed:
 			s.fail(s.cl.Err, replyString(&s.cl.Reply))
 			s.flush()
@@ -336,7 +354,8 @@ func (s *Session) fail(err error, reason string) {
 
 func (s *Session) decide(i int, text string, st smtpwire.Stage, k Kind) {
 	s.decided[i] = true
-	s.outs = append(s.outs, Outcome{Entry: s.entries[i], Kind: k, Reply: text, Stage: st, T: s.T})
+	s.outs = append(s.outs, Outcome{Entry: s.entries[i], Kind: k, Reply: text, Stage: st, T: s.T,
+		TLSVersion: s.TLSVersion, TLSCipher: s.TLSCipher})
 }
 
 func (s *Session) decideAll(text string, st smtpwire.Stage, k Kind) {
@@ -359,11 +378,85 @@ func (s *Session) settle() {
 
 func (s *Session) flush() {
 	if len(s.cl.Out) > 0 && !s.closed {
-		_ = s.r.Send(s.c, s.cl.Out)
+		if s.tlsp != nil {
+			s.tlsp.Send(append([]byte(nil), s.cl.Out...), false)
+		} else {
+			_ = s.r.Send(s.c, s.cl.Out)
+		}
 		s.cl.Out = s.cl.Out[:0]
 		s.arm()
 	}
 }
+
+// act carries out an Action that arose outside a callback of this
+// connection (TLS input).
+func (s *Session) act(a iouring.Action) {
+	switch {
+	case a == iouring.Drain && s.tlsp != nil:
+		s.tlsp.Send(nil, true)
+	case a == iouring.Drain:
+		_ = s.r.Drain(s.c)
+	case a == iouring.Close:
+		_ = s.r.Close(s.c)
+	}
+}
+
+// startTLS runs the TLS handshake after the server's 220 to STARTTLS. The
+// certificate is not verified: STARTTLS here guards against passive
+// eavesdropping, as opportunistic TLS does (RFC 7435); DANE and MTA-STS
+// are what authenticate a server.
+func (s *Session) startTLS() {
+	cfg := &tls.Config{ServerName: s.T.MX, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12} //nolint:gosec // opportunistic TLS, RFC 7435
+	timeout := s.opts.ReplyTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	s.tlsp = tlspipe.Start(s.r, s.c, func(c net.Conn) *tls.Conn { return tls.Client(c, cfg) }, timeout, s)
+}
+
+// TLSUp implements tlspipe.Handler: the machine greets again (EHLO).
+func (s *Session) TLSUp(st *tls.ConnectionState) {
+	if s.closed {
+		return
+	}
+	s.TLSVersion = strings.Replace(tls.VersionName(st.Version), "TLS ", "TLSv", 1)
+	s.TLSCipher = tls.CipherSuiteName(st.CipherSuite)
+	s.cl.TLSStarted()
+	s.flush()
+	s.tlsp.Grant()
+}
+
+// TLSFailed implements tlspipe.Handler: the connection fails before any
+// transaction; Err tells the deliverer it was TLS.
+func (s *Session) TLSFailed(err error) {
+	s.Err = &TLSError{Err: err}
+}
+
+// TLSInput implements tlspipe.Handler.
+func (s *Session) TLSInput(data []byte) {
+	if s.closed {
+		return
+	}
+	s.act(s.feed(data))
+	s.tlsp.Grant()
+}
+
+// TLSEOF implements tlspipe.Handler: the server's input ended.
+func (s *Session) TLSEOF(err error) {
+	if s.closed {
+		return
+	}
+	if len(s.entries) > 0 || !s.cl.Ready() {
+		s.fail(err, "")
+	}
+	_ = s.r.Close(s.c)
+}
+
+// TLSError is a session that failed in its TLS handshake.
+type TLSError struct{ Err error }
+
+func (e *TLSError) Error() string { return "TLS handshake: " + e.Err.Error() }
+func (e *TLSError) Unwrap() error { return e.Err }
 
 // OnTimeout gives up on a server that stopped answering.
 func (s *Session) OnTimeout(iouring.Reactor, iouring.Conn) iouring.Action {
@@ -372,15 +465,29 @@ func (s *Session) OnTimeout(iouring.Reactor, iouring.Conn) iouring.Action {
 }
 
 // OnEOF: the server hung up; what is undecided is deferred.
-func (s *Session) OnEOF(iouring.Reactor, iouring.Conn) iouring.Action {
+func (s *Session) OnEOF(r iouring.Reactor, c iouring.Conn) iouring.Action {
+	if s.tlsp != nil {
+		return s.tlsp.OnEOF(r, c)
+	}
 	if len(s.entries) > 0 || !s.cl.Ready() {
 		s.fail(errors.New("connection closed by the server"), "")
 	}
 	return iouring.Close
 }
 
+// OnSent lets a blocked TLS writer go on.
+func (s *Session) OnSent(r iouring.Reactor, c iouring.Conn) iouring.Action {
+	if s.tlsp != nil {
+		return s.tlsp.OnSent(r, c)
+	}
+	return iouring.Continue
+}
+
 // OnClose ends the session.
-func (s *Session) OnClose(_ iouring.Reactor, _ iouring.Conn, err error) {
+func (s *Session) OnClose(r iouring.Reactor, c iouring.Conn, err error) {
+	if s.tlsp != nil {
+		s.tlsp.Closed(r, c, err)
+	}
 	if len(s.entries) > 0 {
 		if err == nil {
 			err = errors.New("connection closed")

@@ -2,6 +2,7 @@ package outbound
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/netip"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/volleymta/volley/engine/queue"
+	"github.com/volleymta/volley/internal/testcert"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/smtpwire"
 	"github.com/volleymta/volley/spool"
@@ -97,6 +99,13 @@ func dialOn(t *testing.T, r iouring.Reactor, remote string, opts *Options, f Fee
 // commands it saw.
 func scriptedServer(t *testing.T) (addr string, seen func() []string) {
 	t.Helper()
+	return scriptedTLSServer(t, nil)
+}
+
+// scriptedTLSServer is scriptedServer offering STARTTLS with cert when it is
+// not nil; "TLS" is recorded among the commands once the handshake is done.
+func scriptedTLSServer(t *testing.T, cert *tls.Config) (addr string, seen func() []string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -111,9 +120,10 @@ func scriptedServer(t *testing.T) (addr string, seen func() []string) {
 				return
 			}
 			go func(c net.Conn) {
-				defer c.Close()
+				defer func() { c.Close() }()
 				br := bufio.NewReader(c)
 				fmt.Fprint(c, "220 scripted ESMTP\r\n")
+				inTLS := false
 				for {
 					line, err := br.ReadString('\n')
 					if err != nil {
@@ -125,6 +135,18 @@ func scriptedServer(t *testing.T) (addr string, seen func() []string) {
 					mu.Unlock()
 					up := strings.ToUpper(line)
 					switch {
+					case strings.HasPrefix(up, "EHLO") && cert != nil && !inTLS:
+						fmt.Fprint(c, "250-scripted\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n")
+					case up == "STARTTLS" && cert != nil && !inTLS:
+						fmt.Fprint(c, "220 go ahead\r\n")
+						tc := tls.Server(c, cert)
+						if err := tc.Handshake(); err != nil {
+							return
+						}
+						c, br, inTLS = tc, bufio.NewReader(tc), true
+						mu.Lock()
+						cmds = append(cmds, "TLS")
+						mu.Unlock()
 					case strings.HasPrefix(up, "EHLO"):
 						fmt.Fprint(c, "250-scripted\r\n250-PIPELINING\r\n250-DSN\r\n250 8BITMIME\r\n")
 					case strings.HasPrefix(up, "RCPT TO:<DEFER"):
@@ -292,5 +314,50 @@ func TestSessionSMTPSink(t *testing.T) {
 	}
 	if delivered != 200 {
 		t.Fatalf("%d of 200 delivered", delivered)
+	}
+}
+
+// TestSessionStartTLS: with opportunistic TLS the session upgrades when the
+// server offers STARTTLS, greets again and delivers encrypted; the outcome
+// says which TLS.
+func TestSessionStartTLS(t *testing.T) {
+	path := testcert.WritePEM(t, "mx.test") // the certificate and its key in one file
+	cert, err := tls.LoadX509KeyPair(path, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, seen := scriptedTLSServer(t, &tls.Config{Certificates: []tls.Certificate{cert}})
+	r := startLoop(t)
+	f := &feeder{closed: make(chan error, 1), txs: [][]queue.Entry{message("s@example.test", "Subject: tls\r\n\r\nsecret\r\n", "ok@example.com")}}
+	cfg := smtpwire.ClientConfig{Hostname: "volley.test", TLS: smtpwire.TLSOpportunistic}
+	dialOn(t, r, addr, &Options{Client: cfg, ReplyTimeout: 5 * time.Second}, f)
+	if err := <-f.closed; err != nil {
+		t.Fatal(err)
+	}
+	o := f.outcomes()["ok@example.com"]
+	if o.Kind != Delivered || !strings.HasPrefix(o.TLSVersion, "TLSv1.") || o.TLSCipher == "" {
+		t.Fatalf("outcome %+v, want delivered over TLS", o)
+	}
+	cmds := strings.Join(seen(), "\n")
+	if !strings.Contains(cmds, "STARTTLS\nTLS\nEHLO volley.test\nMAIL FROM:<s@example.test>") {
+		t.Fatalf("server saw:\n%s", cmds)
+	}
+}
+
+// TestSessionRequireTLSWithoutIt: require-starttls against a server that
+// does not offer it (Postfix smtp-sink would do; the scripted server here)
+// delivers nothing and defers nothing either: the session fails before a
+// transaction, and the deliverer defers the queue.
+func TestSessionRequireTLSWithoutIt(t *testing.T) {
+	addr, seen := scriptedServer(t)
+	r := startLoop(t)
+	f := &feeder{closed: make(chan error, 1), txs: [][]queue.Entry{message("s@example.test", "x\r\n", "ok@example.com")}}
+	cfg := smtpwire.ClientConfig{Hostname: "volley.test", TLS: smtpwire.TLSRequired}
+	dialOn(t, r, addr, &Options{Client: cfg, ReplyTimeout: 5 * time.Second}, f)
+	if err := <-f.closed; err == nil {
+		t.Fatal("session without the required TLS ended without an error")
+	}
+	if strings.Contains(strings.Join(seen(), "\n"), "MAIL FROM") || len(f.outcomes()) != 0 {
+		t.Fatalf("mail sent in the clear under require-starttls: %v", seen())
 	}
 }
