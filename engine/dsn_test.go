@@ -19,6 +19,8 @@ type captureServer struct {
 	addr string
 	mu   sync.Mutex
 	msgs []captured
+	// open and peak count connections now and at most.
+	open, peak int
 }
 
 type captured struct {
@@ -56,7 +58,16 @@ func startCaptureOn(t *testing.T, listen string) *captureServer {
 }
 
 func (cs *captureServer) serve(c net.Conn) {
-	defer c.Close()
+	cs.mu.Lock()
+	cs.open++
+	cs.peak = max(cs.peak, cs.open)
+	cs.mu.Unlock()
+	defer func() {
+		cs.mu.Lock()
+		cs.open--
+		cs.mu.Unlock()
+		c.Close()
+	}()
 	br := bufio.NewReader(c)
 	fmt.Fprint(c, "220 capture ESMTP\r\n")
 	var cur captured

@@ -98,6 +98,11 @@ type queueState struct {
 	downUntil  time.Time
 	downReason string
 	batch      []queue.Entry
+	// msgRate and connRate shape the queue (max-msg-rate counts
+	// recipients attempted, as PowerMTA does; max-connect-rate
+	// connections); kickAt is a pending Kick they asked for.
+	msgRate, connRate queue.Limiter
+	kickAt            time.Time
 }
 
 func (d *Deliverer) state(q *queue.Queue) *queueState {
@@ -154,10 +159,29 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 		return
 	}
 	for st.conns < max && st.conns < q.Ready() && st.failed < st.addrCount() {
+		if ok, wait := st.connRate.Take(now, 1, st.ds.MaxConnectRate.Count, st.ds.MaxConnectRate.Per); !ok {
+			st.kickAfter(wait)
+			break
+		}
 		if !st.connect() {
 			break
 		}
 	}
+}
+
+// kickAfter kicks the queue again once a rate limit lets it go on.
+func (st *queueState) kickAfter(wait time.Duration) {
+	at := st.d.o.Now().Add(wait)
+	if !st.kickAt.IsZero() && !at.Before(st.kickAt) {
+		return
+	}
+	st.kickAt = at
+	st.d.o.Reactor.AfterFunc(wait, func() {
+		if st.kickAt.Equal(at) {
+			st.kickAt = time.Time{}
+			st.d.Kick(st.q)
+		}
+	})
 }
 
 // resolve asks for the queue's route once at a time.
@@ -289,6 +313,14 @@ func (st *queueState) Next(s *Session) []queue.Entry {
 	}
 	st.batch = q.Take(st.batch[:0], st.ds.MaxRcptPerMessage)
 	if st.batch[0].Msg != nil && st.batch[0].Body != nil {
+		r := st.ds.MaxMsgRate
+		if ok, wait := st.msgRate.Take(st.d.o.Now(), len(st.batch), r.Count, r.Per); !ok {
+			// Over max-msg-rate: this connection quits; Kick opens one
+			// when the rate allows.
+			q.Return(st.batch)
+			st.kickAfter(wait)
+			return nil
+		}
 		return st.batch
 	}
 	// Gone cold since Kick looked: put it back, warm it, and let this

@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"fmt"
+	"net/smtp"
+	"testing"
+	"time"
+)
+
+// TestMaxMsgRate: max-msg-rate 3/h lets the burst of three through and
+// holds the rest, queued, for later.
+func TestMaxMsgRate(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n    max-msg-rate 3/h\n</domain>\n", sinkHost(cs.addr), sinkPort(cs.addr)))
+	for i := 0; i < 6; i++ {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{fmt.Sprintf("r%d@dest.test", i)}, []byte("Subject: rate\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitReceived(t, cs, 3)
+	time.Sleep(500 * time.Millisecond)
+	if n := len(cs.received()); n != 3 {
+		t.Fatalf("%d delivered under max-msg-rate 3/h, want 3", n)
+	}
+	perShard, _ := rn.Queues(t.Context())
+	queued := 0
+	for _, qs := range perShard {
+		for _, q := range qs {
+			queued += q.Recipients
+		}
+	}
+	if queued != 3 {
+		t.Fatalf("%d recipients still queued, want 3", queued)
+	}
+}
+
+// TestMaxSMTPOut: with max-smtp-out 2, no more than two connections are
+// ever open to the destination, however much is queued.
+func TestMaxSMTPOut(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n    max-smtp-out 2\n</domain>\n", sinkHost(cs.addr), sinkPort(cs.addr)))
+	const n = 60
+	for i := 0; i < n; i++ {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{fmt.Sprintf("r%d@dest.test", i)}, []byte("Subject: out\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitReceived(t, cs, n)
+	waitQueuesEmpty(t, rn, 10*time.Second)
+	cs.mu.Lock()
+	peak := cs.peak
+	cs.mu.Unlock()
+	if peak > 2 || peak == 0 {
+		t.Fatalf("peak of %d connections under max-smtp-out 2", peak)
+	}
+}

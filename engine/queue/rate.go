@@ -1,0 +1,38 @@
+package queue
+
+import "time"
+
+// Limiter spaces events to a rate (PowerMTA's max-msg-rate,
+// max-connect-rate) with GCRA: events are allowed count per period on
+// average, in bursts of up to count. One Limiter belongs to one loop.
+type Limiter struct {
+	// tat is the theoretical arrival time of the next event.
+	tat time.Time
+}
+
+// Take reports whether n events may happen at now under count per period
+// (count <= 0: no limit) and, if so, counts them; otherwise it returns how
+// long to wait before asking again.
+func (l *Limiter) Take(now time.Time, n int, count int64, per time.Duration) (bool, time.Duration) {
+	if count <= 0 || per <= 0 || n <= 0 {
+		return true, 0
+	}
+	if int64(n) > count {
+		n = int(count) // a batch bigger than the burst goes as a full burst
+	}
+	interval := per / time.Duration(count)
+	if interval <= 0 {
+		return true, 0
+	}
+	tolerance := per - interval
+	tat := l.tat
+	if tat.Before(now) {
+		tat = now
+	}
+	next := tat.Add(time.Duration(n-1) * interval) // the last of the n must fit too
+	if over := next.Sub(now) - tolerance; over > 0 {
+		return false, over
+	}
+	l.tat = tat.Add(time.Duration(n) * interval)
+	return true, 0
+}
