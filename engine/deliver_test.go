@@ -5,49 +5,15 @@ import (
 	"fmt"
 	"net"
 	"net/smtp"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/volleymta/volley/internal/testpeer"
 )
 
-// startSink runs Postfix's smtp-sink on a free loopback port until the test
-// ends, or skips (fails under VOLLEY_REQUIRE_PEERS) without it.
-func startSink(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("smtp-sink")
-	if err != nil {
-		if os.Getenv("VOLLEY_REQUIRE_PEERS") != "" {
-			t.Fatal("smtp-sink not found (Debian package postfix)")
-		}
-		t.Skip("smtp-sink not found (Debian package postfix)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	args := []string{"-c", addr, "256"}
-	if os.Geteuid() == 0 {
-		args = append([]string{"-u", "nobody"}, args...)
-	}
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-		if i > 500 {
-			t.Fatal("smtp-sink did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// startSink runs Postfix's smtp-sink until the test ends (internal/testpeer).
+func startSink(t *testing.T) string { return testpeer.Sink(t) }
 
 // waitQueuesEmpty polls until no shard holds a recipient.
 func waitQueuesEmpty(t *testing.T, rn *Running, limit time.Duration) {
@@ -80,10 +46,7 @@ func waitQueuesEmpty(t *testing.T, rn *Running, limit time.Duration) {
 // was delivered and deleted.
 func TestDeliverToSink(t *testing.T) {
 	sink := startSink(t)
-	src, err := exec.LookPath("smtp-source")
-	if err != nil {
-		t.Skip("smtp-source not found")
-	}
+	src := testpeer.Need(t, "postfix", "smtp-source", "/usr/sbin/smtp-source")
 	addr, dir, rn, stop := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n    max-smtp-out 20\n</domain>\n", sinkHost(sink), sinkPort(sink)))
 	const n = 2000
 	out, err := exec.Command(src, "-d", "-s", "20", "-m", fmt.Sprint(n), "-l", "4096", "-f", "a@example.test", "-t", "b@example.com", addr).CombinedOutput()

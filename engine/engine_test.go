@@ -14,6 +14,7 @@ import (
 
 	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/queue"
+	"github.com/volleymta/volley/internal/testpeer"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -170,13 +171,7 @@ func TestInjectAndRelayPolicy(t *testing.T) {
 // sessions reused, 50,000 pipelined 4 KB messages; every one acknowledged
 // and spooled.
 func TestSMTPSource(t *testing.T) {
-	bin, err := exec.LookPath("smtp-source")
-	if err != nil {
-		if os.Getenv("VOLLEY_REQUIRE_PEERS") != "" {
-			t.Fatal("smtp-source not found (Debian package postfix)")
-		}
-		t.Skip("smtp-source not found (Debian package postfix)")
-	}
+	bin := testpeer.Need(t, "postfix", "smtp-source", "/usr/sbin/smtp-source")
 	addr, dir, stop := start(t)
 	const n = 50000
 	cmd := exec.Command(bin, "-d", "-s", "50", "-m", fmt.Sprint(n), "-l", "4096", "-f", "a@example.test", "-t", "b@example.com", addr)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -10,11 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/volleymta/volley/internal/testpeer"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -38,47 +37,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// needPeer returns the peer binary at path (or found on PATH by base name,
-// unless exact), or skips; under VOLLEY_REQUIRE_PEERS (CI) it fails instead.
-func needPeer(t *testing.T, path string, exact bool) string {
-	t.Helper()
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if !exact {
-		if p, err := exec.LookPath(filepath.Base(path)); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("VOLLEY_REQUIRE_PEERS") != "" {
-		t.Fatalf("%s not installed", path)
-	}
-	t.Skipf("%s not installed; skipping the interop test", path)
-	return ""
-}
-
-// lockedBuffer collects a child's output for failure messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // process is a started child whose exit is awaited in the background.
 type process struct {
 	cmd    *exec.Cmd
-	logs   *lockedBuffer
+	logs   *testpeer.Buffer
 	exited chan struct{} // closed once err is set
 	err    error
 }
@@ -86,7 +48,7 @@ type process struct {
 // startProcess starts cmd with its output going to a buffer. The child is
 // killed if the test binary dies first.
 func startProcess(cmd *exec.Cmd) (*process, error) {
-	p := &process{cmd: cmd, logs: &lockedBuffer{}, exited: make(chan struct{})}
+	p := &process{cmd: cmd, logs: &testpeer.Buffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -333,7 +295,7 @@ func runPeer(t *testing.T, name string, args []string, stdin string) peerResult 
 // adds options (recipients, AUTH, ...); data is the message.
 func swaks(t *testing.T, server string, data string, extra ...string) peerResult {
 	t.Helper()
-	bin := needPeer(t, "/usr/bin/swaks", false)
+	bin := testpeer.Need(t, "swaks", "swaks", "/usr/bin/swaks")
 	args := append([]string{"--server", server, "--helo", "swaks.test", "--from", "sender@swaks.test",
 		"--data", "-", "--timeout", "20"}, extra...)
 	return runPeer(t, bin, args, data)
@@ -342,7 +304,7 @@ func swaks(t *testing.T, server string, data string, extra ...string) peerResult
 // pyScript runs testdata/NAME with Debian's Python and wants it to print "ok".
 func pyScript(t *testing.T, name string, args ...string) {
 	t.Helper()
-	py := needPeer(t, python, true)
+	py := testpeer.Need(t, "python3", python)
 	script, err := filepath.Abs(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/volleymta/volley/internal/testcert"
+	"github.com/volleymta/volley/internal/testpeer"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -281,7 +282,7 @@ backend be_v1
 // drive the policy and the Received field. 127.0.0.5 may relay, 127.0.0.6
 // may not; a peer that sends no header is not served at all.
 func TestHAProxy(t *testing.T) {
-	bin := needPeer(t, "/usr/sbin/haproxy", false)
+	bin := testpeer.Need(t, "haproxy", "haproxy", "/usr/sbin/haproxy")
 	d := startVolleyd(t, "lb", `
 <source 0/0>
     always-allow-relaying no

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/internal/testcert"
+	"github.com/volleymta/volley/internal/testpeer"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/smtpwire"
 	"github.com/volleymta/volley/spool"
@@ -262,39 +261,7 @@ func TestSessionSlowServerDefers(t *testing.T) {
 // TestSessionSMTPSink delivers 200 messages of 4 KB over one connection
 // to Postfix's smtp-sink, a real peer: every one delivered.
 func TestSessionSMTPSink(t *testing.T) {
-	bin, err := exec.LookPath("smtp-sink")
-	if err != nil {
-		if os.Getenv("VOLLEY_REQUIRE_PEERS") != "" {
-			t.Fatal("smtp-sink not found (Debian package postfix)")
-		}
-		t.Skip("smtp-sink not found (Debian package postfix)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	args := []string{"-c", addr, "100"}
-	if os.Geteuid() == 0 {
-		args = append([]string{"-u", "nobody"}, args...)
-	}
-	sink := exec.Command(bin, args...)
-	if err := sink.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sink.Process.Kill(); sink.Wait() })
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatal("smtp-sink did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	addr := testpeer.Sink(t)
 	body := "Subject: sink\r\n\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\r\n", 62)
 	f := &feeder{closed: make(chan error, 1)}
 	for i := 0; i < 200; i++ {

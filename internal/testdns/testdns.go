@@ -19,6 +19,8 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+
+	"github.com/volleymta/volley/internal/testpeer"
 )
 
 // Server is a running unbound.
@@ -34,21 +36,11 @@ type Server struct {
 // SOA record ("" for none).
 type Zones map[string]string
 
-// Need returns the unbound binary, skipping the test when it is not
-// installed, unless VOLLEY_REQUIRE_PEERS is set (CI installs it: the
-// Debian package is "unbound"), which makes a missing unbound a failure.
+// Need returns the unbound binary (internal/testpeer: skips without it,
+// fails under VOLLEY_REQUIRE_PEERS).
 func Need(t testing.TB) string {
 	t.Helper()
-	for _, p := range []string{"unbound", "/usr/sbin/unbound"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("VOLLEY_REQUIRE_PEERS") != "" {
-		t.Fatal("unbound not installed (apt-get install unbound)")
-	}
-	t.Skip("unbound not installed (apt-get install unbound); skipping the DNS test")
-	return ""
+	return testpeer.Need(t, "unbound", "unbound", "/usr/sbin/unbound")
 }
 
 // Start runs unbound in the foreground serving zones and records (lines in

@@ -10,9 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/volleymta/volley/internal/testpeer"
 )
 
 // The real-peer test: a private haproxy relays a client connection from
@@ -21,22 +22,6 @@ import (
 // incrementally, in small reads, as the shard would.
 
 const peerTimeout = 10 * time.Second
-
-// needHAProxy finds the haproxy binary, or skips (fails under
-// VOLLEY_REQUIRE_PEERS, as in CI).
-func needHAProxy(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"haproxy", "/usr/sbin/haproxy"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("VOLLEY_REQUIRE_PEERS") != "" {
-		t.Fatal("haproxy not installed (apt-get install haproxy)")
-	}
-	t.Skip("haproxy not installed (apt-get install haproxy); skipping the real-peer PROXY protocol test")
-	return ""
-}
 
 // peerResult is what the backend listener saw on one relayed connection.
 type peerResult struct {
@@ -141,31 +126,13 @@ backend be_v1
     server s1 127.0.0.1:%d send-proxy
 `
 
-// lockedBuffer collects haproxy's output for failure messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startHAProxy runs haproxy in the foreground (-db) with cfg and waits until
 // every port in ports accepts connections.
 func startHAProxy(t *testing.T, bin, cfg string, ports ...int) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "haproxy.cfg")
 	tcheck(t, os.WriteFile(path, []byte(cfg), 0o600), "write config")
-	var logs lockedBuffer
+	var logs testpeer.Buffer
 	cmd := exec.Command(bin, "-db", "-f", path)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	tcheck(t, cmd.Start(), "start haproxy")
@@ -200,7 +167,7 @@ func startHAProxy(t *testing.T, bin, cfg string, ports ...int) {
 }
 
 func TestHAProxyPeer(t *testing.T) {
-	bin := needHAProxy(t)
+	bin := testpeer.Need(t, "haproxy", "haproxy", "/usr/sbin/haproxy")
 	ln2, ln1 := listenLoopback(t), listenLoopback(t)
 	got2, got1 := make(chan peerResult, 8), make(chan peerResult, 8)
 	go serveHeaders(ln2, got2)

@@ -1,0 +1,12 @@
+package testpeer
+
+import (
+	"testing"
+
+	"github.com/volleymta/volley/internal/depcheck"
+)
+
+// TestImports keeps testpeer on the standard library, as every package's tests may use it.
+func TestImports(t *testing.T) {
+	depcheck.Allow(t, depcheck.OneOf())
+}
