@@ -13,8 +13,8 @@ import (
 )
 
 // captureServer is an SMTP server on loopback that refuses recipients
-// starting with "bad" (550 5.1.1) and keeps every message it accepts,
-// with its envelope.
+// starting with "bad" (550 5.1.1), defers those starting with "later"
+// (451 4.2.1) and keeps every message it accepts, with its envelope.
 type captureServer struct {
 	addr string
 	mu   sync.Mutex
@@ -89,6 +89,8 @@ func (cs *captureServer) serve(c net.Conn) {
 			fmt.Fprint(c, "250 ok\r\n")
 		case strings.HasPrefix(up, "RCPT TO:<BAD"):
 			fmt.Fprint(c, "550 5.1.1 no such user\r\n")
+		case strings.HasPrefix(up, "RCPT TO:<LATER"):
+			fmt.Fprint(c, "451 4.2.1 try again later\r\n")
 		case strings.HasPrefix(up, "RCPT TO:"):
 			cur.to = append(cur.to, strings.Trim(strings.Fields(cmd[8:])[0], "<>"))
 			fmt.Fprint(c, "250 ok\r\n")

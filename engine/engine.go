@@ -138,9 +138,10 @@ func Run(ctx context.Context, opts Options) error {
 			return nil
 		},
 		Setup: func(s *shard.Shard) error {
-			outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
-				Resolve: resolver.resolve, Load: loadEntries(sp), Settle: newOutcomePusher(s.Reactor, st).settle, Logf: logf})
 			h := newHandoff(s.Reactor, queue.NewRouter(inboxes, s.ID))
+			outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
+				Resolve: resolver.resolve, Load: loadEntries(sp), Settle: newOutcomePusher(s.Reactor, st).settle,
+				Forward: h.forward, Logf: logf})
 			sh, err := svc.Listen(s.Reactor, h.accepted)
 			services[s.ID] = sh
 			addrs := sh.Addrs

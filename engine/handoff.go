@@ -38,6 +38,12 @@ func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte) {
 	h.retry()
 }
 
+// forward is the Deliverer's Forward hook: one recipient to another queue.
+func (h *handoff) forward(r queue.Ready) {
+	h.rt.Send(r)
+	h.retry()
+}
+
 // retry schedules one flush while records wait for room in an inbox.
 func (h *handoff) retry() {
 	if h.rt.Pending() > 0 && !h.retrying {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/smtp"
@@ -79,5 +80,55 @@ func TestMXRouting(t *testing.T) {
 	stop()
 	if left, _ := spooled(t, dir); len(left) != 0 {
 		t.Fatalf("%d messages left in the spool", len(left))
+	}
+}
+
+// TestMXRollup: two domains whose MX hosts match one <mx-rollup-list>
+// entry share the rollup's queue (and its settings): their deferred
+// recipients wait there, not in per-domain queues.
+func TestMXRollup(t *testing.T) {
+	cs := startCaptureOn(t, "127.0.0.3:0")
+	port := sinkPort(cs.addr)
+	ns := testdns.Start(t, testdns.Zones{"test.": "test. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 30"}, []string{
+		"a.test. 300 IN MX 10 mx1.bigprovider.test.",
+		"b.test. 300 IN MX 10 mx2.bigprovider.test.",
+		"mx1.bigprovider.test. 300 IN A 127.0.0.3",
+		"mx2.bigprovider.test. 300 IN A 127.0.0.3",
+		"c.test. 300 IN MX 10 mx.elsewhere.test.",
+		"mx.elsewhere.test. 300 IN A 127.0.0.3",
+	}, "test.")
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf(`name-server %s
+<mx-rollup-list>
+    mx *.bigprovider.test bigprovider.rollup
+</mx-rollup-list>
+<domain *>
+    default-smtp-port %s
+</domain>
+`, ns.Addr, port))
+	for _, rcpt := range []string{"later1@a.test", "later2@b.test", "later3@c.test", "now@a.test"} {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{rcpt}, []byte("Subject: rollup\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitReceived(t, cs, 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		perShard, err := rn.Queues(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes := map[string]int{}
+		for _, qs := range perShard {
+			for _, q := range qs {
+				sizes[q.Key.String()] += q.Recipients
+			}
+		}
+		if sizes["bigprovider.rollup/"] == 2 && sizes["c.test/"] == 1 && sizes["a.test/"] == 0 && sizes["b.test/"] == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queues %v, want bigprovider.rollup/ with the two deferred recipients of a.test and b.test", sizes)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

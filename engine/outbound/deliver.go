@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/volleymta/volley/engine/config"
@@ -46,6 +47,9 @@ type DelivererOptions struct {
 	// Settle receives final and deferred outcomes on the loop; it must not
 	// block and must copy what it keeps.
 	Settle func(out []Outcome)
+	// Forward hands a recipient to another queue (an MX rollup's), on the
+	// loop, whichever shard owns it.
+	Forward func(r queue.Ready)
 	Now    func() time.Time
 	Logf   func(format string, args ...any)
 }
@@ -81,6 +85,11 @@ type queueState struct {
 	d  *Deliverer
 	q  *queue.Queue
 	ds *config.DomainSettings
+	// rollup is the <mx-rollup-list> queue this domain's mail moves to ("":
+	// none); isRollup marks a rollup's own queue, whose route is that of
+	// the domain of the recipient at its head.
+	rollup   string
+	isRollup bool
 
 	route     Route
 	hasRoute  bool
@@ -109,6 +118,11 @@ func (d *Deliverer) state(q *queue.Queue) *queueState {
 	st := d.queues[q]
 	if st == nil {
 		st = &queueState{d: d, q: q, ds: d.o.Config.Effective(q.Key.Domain, q.Key.VMTA)}
+		for _, r := range d.o.Config.MXRollups {
+			if r.Queue == q.Key.Domain {
+				st.isRollup = true
+			}
+		}
 		d.queues[q] = st
 	}
 	return st
@@ -129,6 +143,10 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 		if !st.hasRoute {
 			return
 		}
+	}
+	if st.rollup != "" {
+		st.forward()
+		return
 	}
 	r := &st.route
 	switch {
@@ -191,16 +209,51 @@ func (st *queueState) resolve() {
 	}
 	st.resolving = true
 	d := st.d
-	d.o.Resolve(st.q.Key.Domain, st.ds, func(r Route) {
+	domain := st.q.Key.Domain
+	if st.isRollup {
+		h := st.q.Head()
+		if h == nil {
+			st.resolving = false
+			return
+		}
+		domain = queue.KeyFor(h.Addr, "").Domain
+	}
+	d.o.Resolve(domain, st.ds, func(r Route) {
 		_ = d.o.Reactor.Post(func() {
 			st.resolving = false
 			st.route, st.hasRoute, st.next, st.failed = r, true, 0, 0
 			if r.Expires.IsZero() {
 				st.route.Expires = d.o.Now().Add(5 * time.Minute)
 			}
+			st.rollup = ""
+			if !st.isRollup && !st.ds.DisableMXRollup && d.o.Forward != nil {
+				st.rollup = rollupFor(d.o.Config.MXRollups, &st.route)
+			}
 			d.Kick(st.q)
 		})
 	})
+}
+
+// rollupFor returns the <mx-rollup-list> queue whose pattern matches one
+// of the route's MX hosts ("" for none), first match in the list's order.
+func rollupFor(list []config.MXRollup, r *Route) string {
+	for _, ru := range list {
+		for _, h := range r.Hosts {
+			if ru.MX.Match(strings.ToLower(strings.TrimSuffix(h.Name, "."))) {
+				return ru.Queue
+			}
+		}
+	}
+	return ""
+}
+
+// forward moves every waiting recipient to the rollup's queue.
+func (st *queueState) forward() {
+	key := queue.Key{Domain: st.rollup, VMTA: st.q.Key.VMTA}
+	for _, e := range st.q.TakeAll(nil) {
+		st.d.o.Forward(queue.Ready{ID: e.ID, Index: e.Index, Key: key, Addr: e.Addr, Msg: e.Msg, Body: e.Body,
+			Attempts: e.Attempts, Next: e.Next})
+	}
 }
 
 func (st *queueState) addrCount() int {

@@ -29,19 +29,23 @@ func NewRouter(inboxes []*Inbox, self int) *Router {
 // is. Records an owner has no room for wait in the backlog: call Flush
 // later while Pending is not zero.
 func (rt *Router) Route(id spool.ID, m *spool.Message, body []byte) {
-	n := len(rt.inboxes)
 	for i := range m.Recipients {
 		rc := &m.Recipients[i]
-		k := KeyFor(rc.Addr, m.VMTA)
-		r := Ready{ID: id, Index: rc.Index, Key: k, Addr: rc.Addr, Msg: m, Body: body, Attempts: rc.Attempts, Next: rc.NextAttempt}
-		o := Owner(k, n)
-		switch {
-		case o == rt.self:
-			rt.inboxes[o].table.Add(r)
-		case len(rt.backlog[o]) > 0 || !rt.inboxes[o].Push(r):
-			rt.backlog[o] = append(rt.backlog[o], r)
-			rt.pending++
-		}
+		rt.Send(Ready{ID: id, Index: rc.Index, Key: KeyFor(rc.Addr, m.VMTA), Addr: rc.Addr, Msg: m, Body: body,
+			Attempts: rc.Attempts, Next: rc.NextAttempt})
+	}
+}
+
+// Send hands one record to the owner of its Key (as Route does for each
+// recipient): how a queue's recipients move to an MX rollup's queue.
+func (rt *Router) Send(r Ready) {
+	o := Owner(r.Key, len(rt.inboxes))
+	switch {
+	case o == rt.self:
+		rt.inboxes[o].table.Add(r)
+	case len(rt.backlog[o]) > 0 || !rt.inboxes[o].Push(r):
+		rt.backlog[o] = append(rt.backlog[o], r)
+		rt.pending++
 	}
 }
 

@@ -105,6 +105,20 @@ func (q *Queue) Return(entries []Entry) {
 	q.ready = append(append(ready, entries...), q.ready...)
 }
 
+// TakeAll removes every recipient waiting in the queue, due or not (not
+// those in flight), appended to dst: for moving them to another queue.
+func (q *Queue) TakeAll(dst []Entry) []Entry {
+	for _, e := range q.ready {
+		q.t.hot -= int64(len(e.Body))
+	}
+	dst = append(dst, q.ready...)
+	dst = append(dst, q.later...)
+	clear(q.ready)
+	clear(q.later)
+	q.ready, q.later = q.ready[:0], q.later[:0]
+	return dst
+}
+
 // Settle records that an in-flight recipient reached a final outcome.
 func (q *Queue) Settle() { q.InFlight-- }
 
