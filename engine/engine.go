@@ -31,9 +31,11 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/volleymta/volley/engine/acct"
 	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/inbound"
 	"github.com/volleymta/volley/engine/outbound"
@@ -70,7 +72,12 @@ type Running struct {
 	Rebuilt <-chan struct{}
 	group   *shard.Group
 	inboxes []*queue.Inbox
+	acct    *acct.Files
 }
+
+// RotateAcct starts new accounting files (SIGUSR1, `volley rotate acct`).
+// Safe from any goroutine.
+func (rn *Running) RotateAcct() error { return rn.acct.Rotate() }
 
 // Queues returns, per shard, the queues that shard owns and their sizes.
 // It asks each shard on its loop and waits for the answers or ctx.
@@ -120,7 +127,21 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	for _, a := range cfg.AcctFiles {
+		if err := os.MkdirAll(filepath.Dir(a.Path), 0o750); err != nil {
+			return fmt.Errorf("engine: acct-file %s: %w", a.Path, err)
+		}
+	}
+	acctFiles, err := acct.OpenAll(cfg.AcctFiles, acct.Options{Logf: logf})
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	defer acctFiles.Close()
 	st := newSettler(sp, logf)
+	st.record = func(o *outbound.Outcome, m *spool.Message) {
+		r := outcomeRecord(cfg, o, m, time.Now())
+		acctFiles.Log(&r)
+	}
 	st.host = hostName(cfg)
 	st.dsnFrom = "Mail Delivery System <MAILER-DAEMON@" + st.host + ">"
 	resolver := newRouteResolver(cfg, logf)
@@ -139,6 +160,9 @@ func Run(ctx context.Context, opts Options) error {
 		},
 		Setup: func(s *shard.Shard) error {
 			h := newHandoff(s.Reactor, queue.NewRouter(inboxes, s.ID))
+			if acctFiles.Wants(acct.Received) {
+				h.received = func(m *spool.Message) { logReceived(acctFiles, m) }
+			}
 			outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
 				Resolve: resolver.resolve, Load: loadEntries(sp), Settle: newOutcomePusher(s.Reactor, st).settle,
 				Forward: h.forward, Logf: logf})
@@ -163,7 +187,7 @@ func Run(ctx context.Context, opts Options) error {
 		requeue(sp, inboxes, logf)
 	}()
 	if opts.Ready != nil {
-		opts.Ready(&Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes})
+		opts.Ready(&Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles})
 	}
 	go sweepClients(ctx, svc)
 	pickupDone := startPickup(ctx, cfg, routingAppender{sp: sp, inboxes: inboxes}, logf)

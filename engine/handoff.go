@@ -20,8 +20,10 @@ const backlogRetry = time.Millisecond
 // handoff is one shard's hand-off of accepted messages to the queues'
 // owners. It lives on that shard's loop.
 type handoff struct {
-	r        iouring.Reactor
-	rt       *queue.Router
+	r  iouring.Reactor
+	rt *queue.Router
+	// received, when set, writes the r accounting records of a message.
+	received func(m *spool.Message)
 	retrying bool
 	flushFn  func()
 }
@@ -34,6 +36,9 @@ func newHandoff(r iouring.Reactor, rt *queue.Router) *handoff {
 
 // accepted is the inbound service's hand-off (inbound.Accepted).
 func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte) {
+	if h.received != nil {
+		h.received(m)
+	}
 	h.rt.Route(id, m, body)
 	h.retry()
 }

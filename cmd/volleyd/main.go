@@ -57,8 +57,24 @@ func run(args []string, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	err := engine.Run(ctx, engine.Options{Config: cfg, Logf: func(format string, a ...any) {
-		log.Info(fmt.Sprintf(format, a...))
+	logf := func(format string, a ...any) { log.Info(fmt.Sprintf(format, a...)) }
+	// SIGUSR1 starts new accounting files, for logrotate (SPEC.md).
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	err := engine.Run(ctx, engine.Options{Config: cfg, Logf: logf, Ready: func(rn *engine.Running) {
+		go func() {
+			for {
+				select {
+				case <-usr1:
+					if err := rn.RotateAcct(); err != nil {
+						logf("volleyd: rotating the accounting files: %v", err)
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
 	}})
 	if err != nil {
 		fmt.Fprintln(stderr, "volleyd:", err)

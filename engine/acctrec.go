@@ -1,0 +1,91 @@
+package engine
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/volleymta/volley/engine/acct"
+	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/outbound"
+	"github.com/volleymta/volley/engine/queue"
+	"github.com/volleymta/volley/spool"
+)
+
+// outcomeRecord is the accounting record of one delivery outcome: d for a
+// delivery, b for a bounce, t for a deferral (PowerMTA's record types).
+func outcomeRecord(cfg *config.Config, o *outbound.Outcome, m *spool.Message, now time.Time) acct.Record {
+	e := &o.Entry
+	r := acct.Record{TimeLogged: now, Rcpt: e.Addr, DlvType: "smtp", DlvTLSProtocol: o.TLSVersion, DlvTLSCipher: o.TLSCipher,
+		DSNDiag: diagnostic(o.Reply)}
+	switch o.Kind {
+	case outbound.Delivered:
+		r.Type, r.DSNAction = acct.Delivered, "relayed"
+	case outbound.Bounced:
+		r.Type, r.DSNAction = acct.Bounced, "failed"
+		r.BounceCat = cfg.BounceCategoryFor(o.Reply)
+	default:
+		r.Type, r.DSNAction = acct.Transient, "delayed"
+	}
+	r.DSNStatus = dsnStatus(o.Reply)
+	if o.T.Remote.IsValid() {
+		r.DlvDestinationIP = o.T.Remote.Addr()
+		r.DSNMTA = o.T.MX + " (" + o.T.Remote.Addr().String() + ")"
+	}
+	if o.T.Source.IsValid() {
+		r.DlvSourceIP = o.T.Source
+	}
+	if m != nil {
+		r.TimeQueued, r.Orig, r.VMTA, r.JobID, r.EnvID, r.DlvSize = m.Received, m.From, m.VMTA, m.Job, m.EnvID, m.Size
+		r.Queue = queue.KeyFor(e.Addr, m.VMTA).String()
+		r.SrcType, _, _ = strings.Cut(m.Origin, " ")
+		if rc := recipientOf(m, e.Index); rc.ORCPT != "" {
+			r.Orcpt = rc.ORCPT
+		}
+	}
+	return r
+}
+
+// diagnostic types a reply as RFC 3464's Diagnostic-Code does ("smtp;250 ok").
+func diagnostic(reply string) string {
+	if reply == "" {
+		return ""
+	}
+	return "smtp;" + reply
+}
+
+// dsnStatus is the enhanced status of a reply with PowerMTA's wording of
+// its class, "2.0.0 (success)"; a reply without one gets the class's X.0.0.
+func dsnStatus(reply string) string {
+	code := enhancedOf(reply)
+	if code == "" && len(reply) > 0 {
+		code = reply[:1] + ".0.0"
+	}
+	switch {
+	case strings.HasPrefix(code, "2."):
+		return code + " (success)"
+	case strings.HasPrefix(code, "4."):
+		return code + " (transient failure)"
+	case strings.HasPrefix(code, "5."):
+		return code + " (permanent failure)"
+	}
+	return code
+}
+
+// logReceived writes a message's r records, one per recipient (PowerMTA's
+// reception record). It runs on a shard's loop: acct.Files.Log never blocks.
+func logReceived(files *acct.Files, m *spool.Message) {
+	for i := range m.Recipients {
+		rc := &m.Recipients[i]
+		r := acct.Record{Type: acct.Received, TimeLogged: m.Received, TimeQueued: m.Received, Orig: m.From, Rcpt: rc.Addr,
+			Orcpt: rc.ORCPT, VMTA: m.VMTA, JobID: m.Job, EnvID: m.EnvID, DlvSize: m.Size,
+			Queue: queue.KeyFor(rc.Addr, m.VMTA).String()}
+		r.SrcType, _, _ = strings.Cut(m.Origin, " ")
+		if _, ip, ok := strings.Cut(m.Origin, " "); ok {
+			if a, err := netip.ParseAddr(ip); err == nil {
+				r.RcvSourceIP = a
+			}
+		}
+		files.Log(&r)
+	}
+}
