@@ -50,8 +50,8 @@ type DelivererOptions struct {
 	// Forward hands a recipient to another queue (an MX rollup's), on the
 	// loop, whichever shard owns it.
 	Forward func(r queue.Ready)
-	Now    func() time.Time
-	Logf   func(format string, args ...any)
+	Now     func() time.Time
+	Logf    func(format string, args ...any)
 }
 
 // Deliverer runs the deliveries of one shard's queues: it finds routes,
