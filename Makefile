@@ -9,7 +9,7 @@ FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 BIN       ?= bin
 
-.PHONY: all run test test-race lint build bench bench-io fuzz-short fuzz clean
+.PHONY: all run test test-race lint build bench bench-io bench-inject fuzz-short fuzz clean
 
 all: build
 
@@ -53,6 +53,12 @@ bench:
 ## (`make bench-io IOBENCH_FLAGS='-duration=10s -json'` for other settings).
 bench-io:
 	$(GO) run ./bench/iobench $(IOBENCH_FLAGS)
+
+## bench-inject: volleyd vs Postfix smtpd vs the wire (smtp-sink), smtp-source -d -s 20 -l 4096
+## -m 20000 into each, in one run (needs root and Debian's postfix); table in bench/out/inject.md
+## (`make bench-inject INJECT_FLAGS='--repeat 5'`).
+bench-inject:
+	bench/inject/run.sh $(INJECT_FLAGS)
 
 ## fuzz-short: each fuzz target for $(FUZZTIME) from its seeds (CI); see .ci/fuzz-short.
 fuzz-short:
