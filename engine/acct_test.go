@@ -5,6 +5,7 @@ import (
 	"net/smtp"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +76,61 @@ func TestAccountingOneFinalRecord(t *testing.T) {
 	if counts[acct.Received] < want || counts[acct.Transient] < 2 {
 		t.Errorf("record counts %v: want %d r records at least and t records for the deferrals", counts, want)
 	}
+}
+
+// TestRequireTLSNoDelivery: require-starttls against Postfix's smtp-sink,
+// which offers no STARTTLS: nothing is delivered, the recipient stays
+// queued, and the accounting file has t records saying why.
+func TestRequireTLSNoDelivery(t *testing.T) {
+	sink := startSink(t)
+	_, dir, rn, stop := startRunningAndSend(t, fmt.Sprintf(`<acct-file DIR/acct.csv>
+    records d,b,t
+</acct-file>
+<domain *>
+    smtp-hosts [%s]:%s
+    require-starttls yes
+</domain>
+`, sinkHost(sink), sinkPort(sink)), "secret@dest.test")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		perShard, _ := rn.Queues(t.Context())
+		if len(perShard[0])+len(perShard[1]) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the recipient left its queue")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the deferral's record
+	stop()
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "acct.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := acct.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 {
+		t.Fatal("no accounting record")
+	}
+	for _, r := range recs {
+		if r.Type != acct.Transient || r.Rcpt != "secret@dest.test" || !strings.Contains(strings.ToLower(r.DSNDiag), "tls") {
+			t.Fatalf("record %s for %s (%q), want only t records for the held recipient, saying TLS", r.Type, r.Rcpt, r.DSNDiag)
+		}
+	}
+	if msgs, _ := spooled(t, dir); len(msgs) != 1 {
+		t.Fatalf("%d messages in the spool, want the one held back", len(msgs))
+	}
+}
+
+// startRunningAndSend starts the engine with extra config and sends one
+// message to rcpt from 127.0.0.1.
+func startRunningAndSend(t *testing.T, extra, rcpt string) (string, string, *Running, func()) {
+	addr, dir, rn, stop := startRunning(t, extra)
+	if err := smtp.SendMail(addr, nil, "s@origin.test", []string{rcpt}, []byte("Subject: held\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	return addr, dir, rn, stop
 }

@@ -509,7 +509,8 @@ func (st *queueState) Closed(s *Session, err error) {
 			st.failed = 0
 			if st.conns == 0 {
 				now := st.d.o.Now()
-				st.downReason = "451 4.4.1 No answer from any host for " + st.q.Key.Domain + " (" + strconv.Itoa(st.addrCount()) + " addresses tried)"
+				st.downReason = "451 4.4.1 No host of " + st.q.Key.Domain + " would take mail (" + strconv.Itoa(st.addrCount()) +
+					" addresses tried; last: " + err.Error() + ")"
 				st.downUntil = now.Add(retryAfter(st.ds.RetryAfter, 1))
 				st.finishReady(Deferred, st.downReason)
 			}
