@@ -80,3 +80,42 @@ func TestDeliverIPv6(t *testing.T) {
 		t.Fatalf("received %+v over %s, want IPv6", m.to, m.client)
 	}
 }
+
+// TestPoolSpreads: mail injected for a virtual-MTA pool leaves from each
+// of its members in turn (one connection per message here, so each picks
+// the next member).
+func TestPoolSpreads(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, _, _ := startRunning(t, fmt.Sprintf(`<virtual-mta v2>
+    smtp-source-host 127.0.0.2 v2.test
+</virtual-mta>
+<virtual-mta v3>
+    smtp-source-host 127.0.0.3 v3.test
+</virtual-mta>
+<virtual-mta-pool both>
+    virtual-mta v2
+    virtual-mta v3
+</virtual-mta-pool>
+<source 127.0.0.1/32>
+    default-virtual-mta both
+</source>
+<domain *>
+    smtp-hosts [%s]:%s
+    max-msg-per-connection 1
+    max-smtp-out 1
+</domain>
+`, sinkHost(cs.addr), sinkPort(cs.addr)))
+	const n = 6
+	for i := 0; i < n; i++ {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{fmt.Sprintf("p%d@dest.test", i)}, []byte("Subject: pool\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from := map[string]int{}
+	for _, m := range waitReceived(t, cs, n) {
+		from[m.client.String()+" "+m.helo]++
+	}
+	if from["127.0.0.2 v2.test"] == 0 || from["127.0.0.3 v3.test"] == 0 || len(from) != 2 {
+		t.Fatalf("sources used %v, want both members of the pool", from)
+	}
+}

@@ -64,7 +64,9 @@ type Deliverer struct {
 	// the timer of generation wakeGen counts, earlier ones are stale.
 	wakeAt  time.Time
 	wakeGen uint64
-	hostRR  uint32
+	// poolRR and hostRR turn the pools' members and the vMTAs' source
+	// hosts round-robin, one step per connection.
+	poolRR, hostRR uint32
 }
 
 // NewDeliverer returns a Deliverer; call it only on o.Reactor's loop.
@@ -313,8 +315,8 @@ func (d *Deliverer) source(vmta string, v4 bool) (netip.Addr, string) {
 	v := cfg.VMTA(vmta)
 	if v == nil {
 		if p := cfg.Pool(vmta); p != nil && len(p.Members) > 0 {
-			d.hostRR++
-			v = p.Members[int(d.hostRR)%len(p.Members)]
+			d.poolRR++
+			v = p.Members[int(d.poolRR)%len(p.Members)]
 		}
 	}
 	if v == nil {
