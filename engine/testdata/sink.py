@@ -1,0 +1,47 @@
+"""An SMTP sink on aiosmtpd for volleyd's delivery tests.
+
+It listens on 127.0.0.1:PORT (argv[1]) and answers RCPT by the recipient's
+local part: "defer..." gets 451 4.2.1, "bad..." gets 550 5.1.1, others 250.
+Each accepted message is appended to argv[2] as one JSON line with its
+envelope. It prints "ready" once listening and runs until killed.
+"""
+import asyncio
+import json
+import sys
+
+from aiosmtpd.controller import Controller
+
+
+class Handler:
+    def __init__(self, log_path):
+        self.log_path = log_path
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@", 1)[0].lower()
+        if local.startswith("defer"):
+            return "451 4.2.1 mailbox busy, try later"
+        if local.startswith("bad"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 ok"
+
+    async def handle_DATA(self, server, session, envelope):
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos,
+                                "size": len(envelope.content)}) + "\n")
+        return "250 2.0.0 accepted"
+
+
+def main():
+    port, log_path = int(sys.argv[1]), sys.argv[2]
+    controller = Controller(Handler(log_path), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    try:
+        asyncio.get_event_loop().run_forever()
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
