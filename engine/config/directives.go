@@ -507,6 +507,7 @@ func defaultDomain() DomainSettings {
 		NotifyOfDelayEvery:         4 * time.Hour,
 		DefaultSMTPPort:            25,
 		ConnectTimeout:             2 * time.Minute,
+		ConnectionIdleTimeout:      2 * time.Second, // Volley's; PowerMTA's is 0 (close at once)
 		SMTPGreetingTimeout:        5 * time.Minute,
 		DataSendTimeout:            3 * time.Minute,
 		SMTPDataTerminationTimeout: 10 * time.Minute,

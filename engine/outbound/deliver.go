@@ -104,6 +104,8 @@ type queueState struct {
 	// plain lists addresses whose TLS handshake failed, with until when
 	// they get opportunistic mail in the clear.
 	plain map[netip.AddrPort]time.Time
+	// idle are open sessions waiting for mail (connection-idle-timeout).
+	idle []*Session
 	// downUntil: every address failed; until then new arrivals wait
 	// without a connection attempt each (downReason says why).
 	downUntil  time.Time
@@ -169,6 +171,11 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 	if h := q.Head(); h.Msg == nil || h.Body == nil {
 		st.warm()
 		return
+	}
+	for q.Ready() > 0 && len(st.idle) > 0 {
+		s := st.idle[len(st.idle)-1]
+		st.idle = st.idle[:len(st.idle)-1]
+		s.Resume() // false: it quit meanwhile
 	}
 	max := st.ds.MaxSMTPOut
 	if max <= 0 {
@@ -290,10 +297,12 @@ func (st *queueState) connect() bool {
 		policy = smtpwire.TLSNone
 	}
 	opts := &Options{
-		Client:         smtpwire.ClientConfig{Hostname: helo, TLS: policy, NoPipelining: st.ds.IgnorePipelining},
+		Client: smtpwire.ClientConfig{Hostname: helo, TLS: policy, NoPipelining: st.ds.IgnorePipelining,
+			UseChunking: !st.ds.IgnoreChunking},
 		MaxMsgs:        st.ds.MaxMsgPerConnection,
 		ConnectTimeout: st.ds.ConnectTimeout,
 		ReplyTimeout:   maxDuration(st.ds.SMTPGreetingTimeout, st.ds.DataSendTimeout),
+		IdleTimeout:    st.ds.ConnectionIdleTimeout,
 	}
 	if _, err := Dial(d.o.Reactor, Target{Remote: addr, Source: src, MX: host}, opts, st); err != nil {
 		d.o.Logf("outbound: %s: connect to %s (%s): %v", st.q.Key, host, addr, err)
@@ -360,11 +369,13 @@ func maxDuration(a, b time.Duration) time.Duration {
 	return b
 }
 
-// Next implements Feeder: one message's ready recipients, loaded.
-func (st *queueState) Next(s *Session) []queue.Entry {
+// Next implements Feeder: one message's ready recipients, loaded; with
+// none ready the session waits, idle, for the next Kick.
+func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 	q := st.q
 	if q.Ready() == 0 {
-		return nil
+		st.idle = append(st.idle, s)
+		return nil, true
 	}
 	st.batch = q.Take(st.batch[:0], st.ds.MaxRcptPerMessage)
 	if st.batch[0].Msg != nil && st.batch[0].Body != nil {
@@ -374,15 +385,16 @@ func (st *queueState) Next(s *Session) []queue.Entry {
 			// when the rate allows.
 			q.Return(st.batch)
 			st.kickAfter(wait)
-			return nil
+			return nil, false
 		}
-		return st.batch
+		return st.batch, false
 	}
-	// Gone cold since Kick looked: put it back, warm it, and let this
-	// connection go (Kick opens another once it is loaded).
+	// Cold: put it back and warm it; the session waits for the Kick that
+	// follows the spool read.
 	q.Return(st.batch)
 	st.warm()
-	return nil
+	st.idle = append(st.idle, s)
+	return nil, true
 }
 
 // warmBatch is how many cold recipients one spool read loads.
@@ -493,6 +505,12 @@ func (st *queueState) finishReady(k Kind, reply string) {
 // a row the ready recipients are deferred.
 func (st *queueState) Closed(s *Session, err error) {
 	st.conns--
+	for i, x := range st.idle {
+		if x == s {
+			st.idle = append(st.idle[:i], st.idle[i+1:]...)
+			break
+		}
+	}
 	var tlsErr *TLSError
 	if errors.As(err, &tlsErr) && s.opts.Client.TLS == smtpwire.TLSOpportunistic {
 		// Opportunistic: the next connection to this address goes in the clear.

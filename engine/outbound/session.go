@@ -68,13 +68,17 @@ type Options struct {
 	// ConnectTimeout bounds the TCP connect; ReplyTimeout bounds the wait
 	// for any reply (smtp-greeting-timeout, data-send-timeout: the longest).
 	ConnectTimeout, ReplyTimeout time.Duration
+	// IdleTimeout is how long a session with nothing to send stays open
+	// for new mail (connection-idle-timeout; 0: it quits at once).
+	IdleTimeout time.Duration
 }
 
 // Feeder is the queue side of a session. Its methods run on the loop.
 type Feeder interface {
 	// Next returns the next transaction's recipients, all of one message,
-	// with Msg and Body set; none makes the session quit.
-	Next(s *Session) []queue.Entry
+	// with Msg and Body set. With none, wait says to stay idle (the feeder
+	// calls Resume when there is work) rather than quit.
+	Next(s *Session) (entries []queue.Entry, wait bool)
 	// Settled receives the outcomes of a transaction (or of recipients a
 	// failure left undecided). out is reused after the call.
 	Settled(s *Session, out []Outcome)
@@ -108,6 +112,8 @@ type Session struct {
 	Msgs   int
 	Err    error
 	closed bool
+	// idle: ready with nothing to send, waiting for Resume.
+	idle bool
 }
 
 // Local diagnostics, in reply form, for failures the server did not word.
@@ -202,8 +208,13 @@ func (s *Session) next() {
 			s.cl.Quit()
 			return
 		}
-		entries := s.f.Next(s)
+		entries, wait := s.f.Next(s)
 		if len(entries) == 0 {
+			if wait && s.opts.IdleTimeout > 0 {
+				s.idle = true
+				_ = s.r.SetTimeout(s.c, s.opts.IdleTimeout)
+				return
+			}
 			s.cl.Quit()
 			return
 		}
@@ -458,8 +469,28 @@ type TLSError struct{ Err error }
 func (e *TLSError) Error() string { return "TLS handshake: " + e.Err.Error() }
 func (e *TLSError) Unwrap() error { return e.Err }
 
-// OnTimeout gives up on a server that stopped answering.
+// Resume gives an idle session work again (the feeder's call, on the
+// loop); false when it is no longer idle (it quit or closed).
+func (s *Session) Resume() bool {
+	if s.closed || !s.idle {
+		return false
+	}
+	s.idle = false
+	s.arm()
+	s.next()
+	s.flush()
+	return true
+}
+
+// OnTimeout gives up on a server that stopped answering, or ends an idle
+// session politely.
 func (s *Session) OnTimeout(iouring.Reactor, iouring.Conn) iouring.Action {
+	if s.idle {
+		s.idle = false
+		s.cl.Quit()
+		s.flush()
+		return iouring.Continue
+	}
 	s.fail(errors.New("timed out"), diagTimeout)
 	return iouring.Close
 }

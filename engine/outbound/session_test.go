@@ -28,15 +28,15 @@ type feeder struct {
 	closed chan error
 }
 
-func (f *feeder) Next(*Session) []queue.Entry {
+func (f *feeder) Next(*Session) ([]queue.Entry, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.txs) == 0 {
-		return nil
+		return nil, false
 	}
 	tx := f.txs[0]
 	f.txs = f.txs[1:]
-	return tx
+	return tx, false
 }
 
 func (f *feeder) Settled(_ *Session, out []Outcome) {
