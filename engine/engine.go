@@ -12,9 +12,8 @@
 //
 // Concurrency: Run starts the shard goroutines (engine/shard), the
 // settler, the pickup goroutine, the spool scan that requeues at start,
-// and short-lived goroutines for each message commit (each waits for its
-// group's fsync; many waiting together make the groups large), each route
-// lookup and each spool read of cold messages. Shards hand recipients to
+// and short-lived goroutines for each route lookup and each spool read of
+// cold messages; the spool's committer answers the shards' appends. Shards hand recipients to
 // each other and outcomes to the settler through rings only.
 //
 // Failure behaviour: a config without a <spool> block, a spool that does
@@ -243,8 +242,10 @@ func startPickup(ctx context.Context, cfg *config.Config, sp pickup.Appender, lo
 	return done
 }
 
-// committer runs each spool append on its own goroutine: the append waits
-// for its group's fsync, and concurrent waiters are what make groups large.
+// committer hands each message to the spool's group committer without
+// blocking the shard (spool.AppendAsync: the batch is built on the loop,
+// the fsync shared with everything waiting); wg counts the appends not
+// yet answered, so Run closes the spool only after them.
 type committer struct {
 	sp *spool.Spool
 	wg *sync.WaitGroup
@@ -252,11 +253,10 @@ type committer struct {
 
 func (c *committer) Commit(m *spool.Message, body []byte, done func(spool.ID, error)) {
 	c.wg.Add(1)
-	go func() {
+	c.sp.AppendAsync(m, body, func(id spool.ID, err error) {
 		defer c.wg.Done()
-		id, err := c.sp.Append(context.Background(), m, body)
 		done(id, err)
-	}()
+	})
 }
 
 // drain stops the inbound service gracefully: no new connections, idle

@@ -7,12 +7,19 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// commitReq is one caller's batch waiting for the committer.
+// commitReq is one caller's batch waiting for the committer: a waiting
+// caller's (done), or an AppendAsync's (async, called with the outcome).
 type commitReq struct {
-	b    *pebble.Batch
-	err  error
-	done chan struct{}
+	b     *pebble.Batch
+	err   error
+	done  chan struct{}
+	async func(error)
 }
+
+// commitQueue is how many batches may wait for the committer before a
+// sender waits: room for every session of a busy server's shards, so that
+// AppendAsync never blocks a loop.
+const commitQueue = 4096
 
 var reqPool = sync.Pool{New: func() any { return &commitReq{done: make(chan struct{}, 1)} }}
 
@@ -39,12 +46,14 @@ var reqPool = sync.Pool{New: func() any { return &commitReq{done: make(chan stru
 // faster here and let writes reach Pebble after a failure.
 func (s *Spool) committer() {
 	defer s.wg.Done()
+	defer close(s.exited)
 	group := make([]*commitReq, 0, s.maxBatch)
 	for {
 		var first *commitReq
 		select {
 		case first = <-s.reqs:
 		case <-s.stop:
+			s.refuseQueued()
 			return
 		}
 		group = append(group[:0], first)
@@ -91,8 +100,29 @@ func (s *Spool) answer(group []*commitReq, err error) {
 		s.setFailed(err)
 	}
 	for _, r := range group {
+		if r.async != nil {
+			r.async(err)
+			continue
+		}
 		r.err = err
 		r.done <- struct{}{}
+	}
+}
+
+// refuseQueued answers what waits in the queue at Close: never stored.
+func (s *Spool) refuseQueued() {
+	for {
+		select {
+		case r := <-s.reqs:
+			if r.async != nil {
+				r.async(ErrClosed)
+				continue
+			}
+			r.err = ErrClosed
+			r.done <- struct{}{}
+		default:
+			return
+		}
 	}
 }
 
@@ -109,7 +139,17 @@ func (s *Spool) commit(b *pebble.Batch) error {
 		reqPool.Put(r)
 		return ErrClosed
 	}
-	<-r.done
+	select {
+	case <-r.done:
+	case <-s.exited:
+		// The committer has gone: r was answered before it went, or it
+		// slipped into the queue after the last look and never will be.
+		select {
+		case <-r.done:
+		default:
+			return ErrClosed
+		}
+	}
 	err := r.err
 	r.b, r.err = nil, nil
 	reqPool.Put(r)

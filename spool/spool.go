@@ -34,6 +34,7 @@ type Spool struct {
 	ids      *idGen
 	reqs     chan *commitReq
 	stop     chan struct{}
+	exited   chan struct{} // closed when the committer has returned
 	wg       sync.WaitGroup
 	maxBatch int
 	closing  sync.Once
@@ -77,8 +78,8 @@ func Open(dir string, opts Options) (*Spool, error) {
 		comp.close()
 		return nil, storageError(err)
 	}
-	s := &Spool{db: db, comp: comp, ids: newIDGen(), reqs: make(chan *commitReq),
-		stop: make(chan struct{}), maxBatch: opts.MaxGroup}
+	s := &Spool{db: db, comp: comp, ids: newIDGen(), reqs: make(chan *commitReq, commitQueue),
+		stop: make(chan struct{}), exited: make(chan struct{}), maxBatch: opts.MaxGroup}
 	if s.maxBatch <= 0 {
 		s.maxBatch = 1024
 	}
@@ -114,11 +115,67 @@ func (s *Spool) Append(ctx context.Context, m *Message, body []byte) (ID, error)
 	if err := ctx.Err(); err != nil {
 		return ID{}, err
 	}
+	b, stored, err := s.prepare(m, body)
+	if err != nil {
+		return ID{}, err
+	}
+	defer b.Close()
+	if err := s.commit(b); err != nil {
+		return ID{}, err
+	}
+	s.counted(len(body), stored)
+	return m.ID, nil
+}
+
+// AppendAsync is Append for a caller that must not wait, a shard's loop:
+// it prepares the message's batch (encoding and compressing on the
+// caller's goroutine) and hands it to the committer without blocking;
+// done receives the outcome later, on the committer's goroutine, nil only
+// once the message is fsynced. done must not block; it may run before
+// AppendAsync returns when the message is refused at once.
+func (s *Spool) AppendAsync(m *Message, body []byte, done func(ID, error)) {
+	b, stored, err := s.prepare(m, body)
+	if err == nil {
+		err = s.failedErr()
+	}
+	if err != nil {
+		if b != nil {
+			b.Close()
+		}
+		done(ID{}, err)
+		return
+	}
+	r := &commitReq{b: b, async: func(err error) {
+		b.Close()
+		if err == nil {
+			s.counted(len(body), stored)
+			done(m.ID, nil)
+			return
+		}
+		done(ID{}, err)
+	}}
+	select {
+	case s.reqs <- r:
+	default: // the committer is far behind: wait on a goroutine, not here
+		go func() {
+			select {
+			case s.reqs <- r:
+			case <-s.stop:
+				r.async(ErrClosed)
+			}
+		}()
+	}
+}
+
+// prepare assigns m its ID and builds its batch: the compressed body, the
+// metadata and one record per recipient (whose Index it sets). It returns
+// the batch and the stored body size.
+func (s *Spool) prepare(m *Message, body []byte) (*pebble.Batch, int, error) {
 	if len(m.Recipients) == 0 {
-		return ID{}, errors.New("spool: message without recipients")
+		return nil, 0, errors.New("spool: message without recipients")
 	}
 	if len(m.Recipients) > 1<<16 {
-		return ID{}, errors.New("spool: more than 65536 recipients")
+		return nil, 0, errors.New("spool: more than 65536 recipients")
 	}
 	now := time.Now()
 	m.ID = s.ids.next(now)
@@ -131,7 +188,6 @@ func (s *Spool) Append(ctx context.Context, m *Message, body []byte) (ID, error)
 	buf := (*bp)[:0]
 
 	b := s.db.NewBatch()
-	defer b.Close()
 	var key [rcptKeyLen]byte
 	stored := s.comp.encode(buf, body)
 	_ = b.Set(bodyKey(key[:0], m.ID), stored, nil)
@@ -147,13 +203,14 @@ func (s *Spool) Append(ctx context.Context, m *Message, body []byte) (ID, error)
 	if cap(buf) <= maxPooledBuf {
 		*bp = buf
 	}
-	if err := s.commit(b); err != nil {
-		return ID{}, err
-	}
+	return b, storedLen, nil
+}
+
+// counted adds one stored message to the statistics.
+func (s *Spool) counted(bodyLen, storedLen int) {
 	s.stats.appends.Add(1)
-	s.stats.bodyBytes.Add(uint64(len(body)))
+	s.stats.bodyBytes.Add(uint64(bodyLen))
 	s.stats.storedBytes.Add(uint64(storedLen))
-	return m.ID, nil
 }
 
 // UpdateRecipient rewrites one recipient's state (attempts, next attempt,

@@ -209,3 +209,38 @@ func TestUpdatesOneCommit(t *testing.T) {
 		t.Fatalf("message b after Delete: %v", err)
 	}
 }
+
+// TestAppendAsync: appends handed over without waiting are all stored, each
+// callback says so once with its message's ID, and they share fsyncs.
+func TestAppendAsync(t *testing.T) {
+	s := openMem(t, vfs.NewMem())
+	defer s.Close()
+	const n = 300
+	var mu sync.Mutex
+	got := map[ID]bool{}
+	var wg sync.WaitGroup
+	wg.Add(n)
+	for i := 0; i < n; i++ {
+		m, body := testMessage(i)
+		s.AppendAsync(m, body, func(id ID, err error) {
+			defer wg.Done()
+			if err != nil || id != m.ID {
+				t.Errorf("async append %d: %v (id %s, message %s)", i, err, id, m.ID)
+			}
+			mu.Lock()
+			got[id] = true
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(got) != n {
+		t.Fatalf("%d distinct callbacks, want %d", len(got), n)
+	}
+	stored := 0
+	if err := s.Scan(func(*Message) error { stored++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); stored != n || st.Appends != n || st.Syncs >= n {
+		t.Fatalf("stored %d, stats %+v: want %d appends in fewer fsyncs", stored, st, n)
+	}
+}
