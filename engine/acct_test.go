@@ -41,14 +41,7 @@ func TestAccountingOneFinalRecord(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	waitQueuesEmpty(t, rn, 30*time.Second)
 	stop()
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "acct.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := acct.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readAcct(t, dir)
 	final := map[string]int{}
 	counts := map[acct.Type]int{}
 	for _, r := range recs {
@@ -104,14 +97,7 @@ func TestRequireTLSNoDelivery(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond) // the deferral's record
 	stop()
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(dir), "acct.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := acct.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readAcct(t, dir)
 	if len(recs) == 0 {
 		t.Fatal("no accounting record")
 	}
@@ -133,4 +119,19 @@ func startRunningAndSend(t *testing.T, extra, rcpt string) (string, string, *Run
 		t.Fatal(err)
 	}
 	return addr, dir, rn, stop
+}
+
+// readAcct reads the test's accounting file, DIR/acct.csv beside the spool
+// directory spoolDir.
+func readAcct(t *testing.T, spoolDir string) []acct.Record {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(spoolDir), "acct.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := acct.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }

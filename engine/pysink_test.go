@@ -74,6 +74,7 @@ func TestPythonSink(t *testing.T) {
 	deadline := time.Now().Add(15 * time.Second)
 	var got map[string]acct.Type
 	for {
+		// The writer may be mid-line: read what parses so far.
 		data, _ := os.ReadFile(filepath.Join(filepath.Dir(dir), "acct.csv"))
 		recs, _ := acct.Parse(data)
 		got = map[string]acct.Type{}

@@ -10,6 +10,16 @@ import (
 	"time"
 )
 
+// twoVMTAs are two virtual MTAs, each with its own loopback source address
+// and host name.
+const twoVMTAs = `<virtual-mta v2>
+    smtp-source-host 127.0.0.2 v2.test
+</virtual-mta>
+<virtual-mta v3>
+    smtp-source-host 127.0.0.3 v3.test
+</virtual-mta>
+`
+
 // waitReceived polls cs until it holds n messages.
 func waitReceived(t *testing.T, cs *captureServer, n int) []captured {
 	t.Helper()
@@ -31,13 +41,7 @@ func waitReceived(t *testing.T, cs *captureServer, n int) []captured {
 // (X-Virtual-MTA picks the vMTA; the header is not delivered).
 func TestVirtualMTASourceBinding(t *testing.T) {
 	cs := startCapture(t)
-	addr, _, _, _ := startRunning(t, fmt.Sprintf(`<virtual-mta v2>
-    smtp-source-host 127.0.0.2 v2.test
-</virtual-mta>
-<virtual-mta v3>
-    smtp-source-host 127.0.0.3 v3.test
-</virtual-mta>
-<source 127.0.0.1/32>
+	addr, _, _, _ := startRunning(t, fmt.Sprintf(twoVMTAs+`<source 127.0.0.1/32>
     process-x-virtual-mta yes
 </source>
 <domain *>
@@ -86,13 +90,7 @@ func TestDeliverIPv6(t *testing.T) {
 // the next member).
 func TestPoolSpreads(t *testing.T) {
 	cs := startCapture(t)
-	addr, _, _, _ := startRunning(t, fmt.Sprintf(`<virtual-mta v2>
-    smtp-source-host 127.0.0.2 v2.test
-</virtual-mta>
-<virtual-mta v3>
-    smtp-source-host 127.0.0.3 v3.test
-</virtual-mta>
-<virtual-mta-pool both>
+	addr, _, _, _ := startRunning(t, fmt.Sprintf(twoVMTAs+`<virtual-mta-pool both>
     virtual-mta v2
     virtual-mta v3
 </virtual-mta-pool>
