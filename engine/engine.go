@@ -195,6 +195,10 @@ func Run(ctx context.Context, opts Options) error {
 	g.Stop()
 	err = g.Wait()
 	st.close() // after the shards: their last outcomes are recorded
+	if h := &st.delivered; h.count.Load() > 0 {
+		logf("volleyd: %d recipients delivered; queued to delivered p50 %v, p99 %v", h.count.Load(),
+			h.quantile(0.5), h.quantile(0.99))
+	}
 	<-pickupDone
 	return err
 }

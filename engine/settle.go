@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sync"
+	"time"
 
 	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/queue"
@@ -36,9 +37,11 @@ type settler struct {
 	host, dsnFrom string
 	inboxes       []*queue.Inbox
 	dsns          int
-	stop          chan struct{}
-	done          sync.WaitGroup
-	batch         []outbound.Outcome
+	// delivered measures queued-to-delivered time per recipient.
+	delivered latencyHist
+	stop      chan struct{}
+	done      sync.WaitGroup
+	batch     []outbound.Outcome
 }
 
 type msgCount struct {
@@ -133,6 +136,9 @@ func (st *settler) apply(u *spool.Updates, o *outbound.Outcome) *spool.Message {
 		r.Attempts, r.NextAttempt, r.LastReply = e.Attempts, e.Next, o.Reply
 		u.Update(e.ID, &r)
 		return m
+	}
+	if o.Kind == outbound.Delivered {
+		st.delivered.observe(time.Since(m.Received))
 	}
 	c := st.open[e.ID]
 	if c == nil {
