@@ -136,6 +136,10 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("engine: %w", err)
 	}
 	defer acctFiles.Close()
+	// spoolReaders are the goroutines that read the spool off the loops
+	// (the scan at start, cold messages): the spool closes after them.
+	var spoolReaders sync.WaitGroup
+	defer spoolReaders.Wait()
 	st := newSettler(sp, logf)
 	st.record = func(o *outbound.Outcome, m *spool.Message) {
 		r := outcomeRecord(cfg, o, m, time.Now())
@@ -163,7 +167,7 @@ func Run(ctx context.Context, opts Options) error {
 				h.received = func(m *spool.Message) { logReceived(acctFiles, m) }
 			}
 			outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
-				Resolve: resolver.resolve, Load: loadEntries(sp), Settle: newOutcomePusher(s.Reactor, st).settle,
+				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: newOutcomePusher(s.Reactor, st).settle,
 				Forward: h.forward, Logf: logf})
 			sh, err := svc.Listen(s.Reactor, h.accepted)
 			services[s.ID] = sh
@@ -181,9 +185,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	logf("volleyd: %d shards on %s, listening on %v, spool %s", g.Count(), g.Engine(), bound, dir)
 	rebuilt := make(chan struct{})
+	spoolReaders.Add(1)
 	go func() {
+		defer spoolReaders.Done()
 		defer close(rebuilt)
-		requeue(sp, inboxes, logf)
+		requeue(ctx, sp, inboxes, logf)
 	}()
 	if opts.Ready != nil {
 		opts.Ready(&Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles})

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/volleymta/volley/engine/queue"
@@ -88,12 +89,15 @@ func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []by
 // requeue puts every recipient in the spool back into its queue at start
 // (DESIGN.md: the spool is the truth; indexes are rebuilt from it). The
 // recipients arrive cold, with their retry state; bodies are read when due.
-func requeue(sp *spool.Spool, inboxes []*queue.Inbox, logf func(string, ...any)) {
+func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, logf func(string, ...any)) {
 	rt := queue.NewRouter(inboxes, -1)
 	msgs, rcpts := 0, 0
 	err := sp.Scan(func(m *spool.Message) error {
 		rt.Route(m.ID, m, nil)
 		for rt.Pending() > 0 {
+			if ctx.Err() != nil {
+				return ctx.Err() // stopping: the rest is found at the next start
+			}
 			time.Sleep(backlogRetry)
 			rt.Flush()
 		}
@@ -101,7 +105,7 @@ func requeue(sp *spool.Spool, inboxes []*queue.Inbox, logf func(string, ...any))
 		rcpts += len(m.Recipients)
 		return nil
 	})
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		logf("volleyd: reading the spool at start: %v (after %d messages)", err, msgs)
 		return
 	}
@@ -111,10 +115,13 @@ func requeue(sp *spool.Spool, inboxes []*queue.Inbox, logf func(string, ...any))
 }
 
 // loadEntries is the Deliverers' Load hook: it reads cold recipients'
-// envelopes and bodies from the spool on a goroutine, once per message.
-func loadEntries(sp *spool.Spool) func([]queue.Entry, func([]queue.Entry, error)) {
+// envelopes and bodies from the spool on a goroutine, once per message;
+// wg counts those goroutines so the spool outlives them.
+func loadEntries(sp *spool.Spool, wg *sync.WaitGroup) func([]queue.Entry, func([]queue.Entry, error)) {
 	return func(entries []queue.Entry, done func([]queue.Entry, error)) {
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			type loaded struct {
 				m    *spool.Message
 				body []byte

@@ -54,3 +54,35 @@ func TestMaxSMTPOut(t *testing.T) {
 		t.Fatalf("peak of %d connections under max-smtp-out 2", peak)
 	}
 }
+
+// TestSourceIPMaxMsgRate: source-ip-max-msg-rate caps one source address
+// of a pool; the pool's other member takes the rest of the mail.
+func TestSourceIPMaxMsgRate(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, _, _ := startRunning(t, fmt.Sprintf(twoVMTAs+`<virtual-mta-pool both>
+    virtual-mta v2
+    virtual-mta v3
+</virtual-mta-pool>
+<source 127.0.0.1/32>
+    default-virtual-mta both
+</source>
+<domain *>
+    smtp-hosts [%s]:%s
+    max-msg-per-connection 1
+    source-ip-max-msg-rate 127.0.0.2/32 2/h
+</domain>
+`, sinkHost(cs.addr), sinkPort(cs.addr)))
+	const n = 8
+	for i := 0; i < n; i++ {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{fmt.Sprintf("s%d@dest.test", i)}, []byte("Subject: src\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from := map[string]int{}
+	for _, m := range waitReceived(t, cs, n) {
+		from[m.client.String()]++
+	}
+	if from["127.0.0.2"] > 2 || from["127.0.0.2"]+from["127.0.0.3"] != n {
+		t.Fatalf("messages by source %v: 127.0.0.2 may send 2 an hour", from)
+	}
+}

@@ -116,6 +116,58 @@ type queueState struct {
 	// connections); kickAt is a pending Kick they asked for.
 	msgRate, connRate queue.Limiter
 	kickAt            time.Time
+	// bySource shapes the queue per local source address
+	// (source-ip-max-smtp-out, -max-connect-rate, -max-msg-rate).
+	bySource map[netip.Addr]*sourceState
+}
+
+// sourceState is one source address's share of a queue.
+type sourceState struct {
+	conns             int
+	connRate, msgRate queue.Limiter
+}
+
+func (st *queueState) sourceOf(a netip.Addr) *sourceState {
+	if st.bySource == nil {
+		st.bySource = map[netip.Addr]*sourceState{}
+	}
+	ss := st.bySource[a]
+	if ss == nil {
+		ss = &sourceState{}
+		st.bySource[a] = ss
+	}
+	return ss
+}
+
+// sourceLimit returns the first source-ip-max-smtp-out matching a (0: none).
+func sourceLimit(list []config.SourceIPLimit, a netip.Addr) int {
+	for _, l := range list {
+		if a.IsValid() && l.Prefix.Contains(a) {
+			return l.N
+		}
+	}
+	return 0
+}
+
+// sourceRate returns the first rate of list matching a (unlimited: none).
+func sourceRate(list []config.SourceIPRate, a netip.Addr) config.Rate {
+	for _, l := range list {
+		if a.IsValid() && l.Prefix.Contains(a) {
+			return l.Rate
+		}
+	}
+	return config.Rate{}
+}
+
+// sourceAllows reports whether a connection from a may open now, and if
+// not how long until its connect rate allows one (0: wait for a close).
+func (st *queueState) sourceAllows(a netip.Addr, now time.Time) (bool, time.Duration) {
+	ss := st.sourceOf(a)
+	if n := sourceLimit(st.ds.SourceIPMaxSMTPOut, a); n > 0 && ss.conns >= n {
+		return false, 0
+	}
+	r := sourceRate(st.ds.SourceIPMaxConnectRate, a)
+	return ss.connRate.Take(now, 1, r.Count, r.Per)
 }
 
 func (d *Deliverer) state(q *queue.Queue) *queueState {
@@ -291,7 +343,30 @@ func (st *queueState) connect() bool {
 		}
 		i -= len(h.Addrs)
 	}
-	src, helo := d.source(st.q.Key.VMTA, addr.Addr().Is4())
+	// The vMTA's next source address that its per-source limits allow.
+	var src netip.Addr
+	var helo string
+	now := d.o.Now()
+	allowed := false
+	var wait time.Duration
+	for range d.sourceCount(st.q.Key.VMTA) {
+		src, helo = d.source(st.q.Key.VMTA, addr.Addr().Is4())
+		ok, w := st.sourceAllows(src, now)
+		if ok {
+			allowed = true
+			break
+		}
+		if w > 0 && (wait == 0 || w < wait) {
+			wait = w
+		}
+	}
+	if !allowed {
+		st.next-- // the same address next time
+		if wait > 0 {
+			st.kickAfter(wait)
+		}
+		return false
+	}
 	policy := tlsPolicy(st.ds)
 	if until, ok := st.plain[addr]; ok && policy == smtpwire.TLSOpportunistic && d.o.Now().Before(until) {
 		policy = smtpwire.TLSNone
@@ -310,7 +385,23 @@ func (st *queueState) connect() bool {
 		return false
 	}
 	st.conns++
+	st.sourceOf(src).conns++
 	return true
+}
+
+// sourceCount is how many source addresses the vMTA or pool turns over.
+func (d *Deliverer) sourceCount(vmta string) int {
+	cfg := d.o.Config
+	if v := cfg.VMTA(vmta); v != nil {
+		return max(1, len(v.SourceHosts))
+	}
+	n := 0
+	if p := cfg.Pool(vmta); p != nil {
+		for _, m := range p.Members {
+			n += max(1, len(m.SourceHosts))
+		}
+	}
+	return max(1, n)
 }
 
 // source picks the virtual MTA's next source address of the right family
@@ -379,14 +470,22 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 	}
 	st.batch = q.Take(st.batch[:0], st.ds.MaxRcptPerMessage)
 	if st.batch[0].Msg != nil && st.batch[0].Body != nil {
-		r := st.ds.MaxMsgRate
-		if ok, wait := st.msgRate.Take(st.d.o.Now(), len(st.batch), r.Count, r.Per); !ok {
-			// Over max-msg-rate: this connection quits; Kick opens one
-			// when the rate allows.
+		now, n := st.d.o.Now(), len(st.batch)
+		r, sr := st.ds.MaxMsgRate, sourceRate(st.ds.SourceIPMaxMsgRate, s.T.Source)
+		src := st.sourceOf(s.T.Source)
+		ok, wait := st.msgRate.Allows(now, n, r.Count, r.Per)
+		if ok {
+			ok, wait = src.msgRate.Allows(now, n, sr.Count, sr.Per)
+		}
+		if !ok {
+			// Over max-msg-rate (the queue's or this source's): this
+			// connection quits; Kick opens one when the rate allows.
 			q.Return(st.batch)
 			st.kickAfter(wait)
 			return nil, false
 		}
+		st.msgRate.Take(now, n, r.Count, r.Per)
+		src.msgRate.Take(now, n, sr.Count, sr.Per)
 		return st.batch, false
 	}
 	// Cold: put it back and warm it; the session waits for the Kick that
@@ -505,6 +604,7 @@ func (st *queueState) finishReady(k Kind, reply string) {
 // a row the ready recipients are deferred.
 func (st *queueState) Closed(s *Session, err error) {
 	st.conns--
+	st.sourceOf(s.T.Source).conns--
 	for i, x := range st.idle {
 		if x == s {
 			st.idle = append(st.idle[:i], st.idle[i+1:]...)

@@ -14,15 +14,31 @@ type Limiter struct {
 // (count <= 0: no limit) and, if so, counts them; otherwise it returns how
 // long to wait before asking again.
 func (l *Limiter) Take(now time.Time, n int, count int64, per time.Duration) (bool, time.Duration) {
+	ok, wait, tat := l.check(now, n, count, per)
+	if ok {
+		l.tat = tat
+	}
+	return ok, wait
+}
+
+// Allows is Take without counting: for checking several limiters before
+// taking from each.
+func (l *Limiter) Allows(now time.Time, n int, count int64, per time.Duration) (bool, time.Duration) {
+	ok, wait, _ := l.check(now, n, count, per)
+	return ok, wait
+}
+
+// check returns Take's answer and the arrival time it would leave.
+func (l *Limiter) check(now time.Time, n int, count int64, per time.Duration) (bool, time.Duration, time.Time) {
 	if count <= 0 || per <= 0 || n <= 0 {
-		return true, 0
+		return true, 0, l.tat
 	}
 	if int64(n) > count {
 		n = int(count) // a batch bigger than the burst goes as a full burst
 	}
 	interval := per / time.Duration(count)
 	if interval <= 0 {
-		return true, 0
+		return true, 0, l.tat
 	}
 	tolerance := per - interval
 	tat := l.tat
@@ -31,8 +47,7 @@ func (l *Limiter) Take(now time.Time, n int, count int64, per time.Duration) (bo
 	}
 	next := tat.Add(time.Duration(n-1) * interval) // the last of the n must fit too
 	if over := next.Sub(now) - tolerance; over > 0 {
-		return false, over
+		return false, over, l.tat
 	}
-	l.tat = tat.Add(time.Duration(n) * interval)
-	return true, 0
+	return true, 0, tat.Add(time.Duration(n) * interval)
 }

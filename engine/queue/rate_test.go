@@ -27,3 +27,21 @@ func TestLimiter(t *testing.T) {
 		t.Fatal("no limit refused")
 	}
 }
+
+// TestLimiterAllowsDoesNotCount: Allows answers as Take would, without
+// counting, so several limiters can be checked before taking from each.
+func TestLimiterAllowsDoesNotCount(t *testing.T) {
+	var l Limiter
+	now := time.Unix(0, 0)
+	for i := 0; i < 5; i++ {
+		if ok, _ := l.Allows(now, 1, 1, time.Hour); !ok {
+			t.Fatal("Allows counted")
+		}
+	}
+	if ok, _ := l.Take(now, 1, 1, time.Hour); !ok {
+		t.Fatal("Take refused after Allows")
+	}
+	if ok, wait := l.Allows(now, 1, 1, time.Hour); ok || wait != time.Hour {
+		t.Fatalf("Allows after Take: %v, %v", ok, wait)
+	}
+}
