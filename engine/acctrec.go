@@ -38,6 +38,9 @@ func outcomeRecord(cfg *config.Config, o *outbound.Outcome, m *spool.Message, no
 	if m != nil {
 		r.TimeQueued, r.Orig, r.VMTA, r.JobID, r.EnvID, r.DlvSize = m.Received, m.From, m.VMTA, m.Job, m.EnvID, m.Size
 		r.Queue = queue.KeyFor(e.Addr, m.VMTA).String()
+		if v := o.T.VMTA; v != "" && v != m.VMTA {
+			r.VMTA, r.VMTAPool = v, m.VMTA // a pool's member delivered it
+		}
 		r.SrcType, _, _ = strings.Cut(m.Origin, " ")
 		if rc := recipientOf(m, e.Index); rc.ORCPT != "" {
 			r.Orcpt = rc.ORCPT

@@ -148,6 +148,7 @@ func Run(ctx context.Context, opts Options) error {
 	st.host = hostName(cfg)
 	st.dsnFrom = "Mail Delivery System <MAILER-DAEMON@" + st.host + ">"
 	resolver := newRouteResolver(cfg, logf)
+	slots := outbound.NewSlots(cfg)
 	var mu sync.Mutex
 	var bound []netip.AddrPort
 	var inboxes []*queue.Inbox
@@ -168,7 +169,7 @@ func Run(ctx context.Context, opts Options) error {
 			}
 			outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
 				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: newOutcomePusher(s.Reactor, st).settle,
-				Forward: h.forward, Logf: logf})
+				Forward: h.forward, Slots: slots, Logf: logf})
 			sh, err := svc.Listen(s.Reactor, h.accepted)
 			services[s.ID] = sh
 			addrs := sh.Addrs

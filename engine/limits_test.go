@@ -86,3 +86,39 @@ func TestSourceIPMaxMsgRate(t *testing.T) {
 		t.Fatalf("messages by source %v: 127.0.0.2 may send 2 an hour", from)
 	}
 }
+
+// TestVMTAMaxSMTPOut: max-smtp-out in a <virtual-mta> caps its connections
+// over all queues (two domains here, each allowed 5).
+func TestVMTAMaxSMTPOut(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf(`<virtual-mta capped>
+    smtp-source-host 127.0.0.2 capped.test
+    max-smtp-out 1
+</virtual-mta>
+<source 127.0.0.1/32>
+    default-virtual-mta capped
+</source>
+<domain *>
+    smtp-hosts [%s]:%s
+    max-smtp-out 5
+</domain>
+`, sinkHost(cs.addr), sinkPort(cs.addr)))
+	const n = 20
+	for i := 0; i < n; i++ {
+		rcpt := fmt.Sprintf("r%d@one.test", i)
+		if i%2 == 1 {
+			rcpt = fmt.Sprintf("r%d@two.test", i)
+		}
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{rcpt}, []byte("Subject: capped\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitReceived(t, cs, n)
+	waitQueuesEmpty(t, rn, 10*time.Second)
+	cs.mu.Lock()
+	peak := cs.peak
+	cs.mu.Unlock()
+	if peak != 1 {
+		t.Fatalf("peak of %d connections from a vMTA capped at 1", peak)
+	}
+}

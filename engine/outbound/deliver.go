@@ -50,8 +50,10 @@ type DelivererOptions struct {
 	// Forward hands a recipient to another queue (an MX rollup's), on the
 	// loop, whichever shard owns it.
 	Forward func(r queue.Ready)
-	Now     func() time.Time
-	Logf    func(format string, args ...any)
+	// Slots caps connections per vMTA and pool over all shards (nil: no caps).
+	Slots *Slots
+	Now   func() time.Time
+	Logf  func(format string, args ...any)
 }
 
 // Deliverer runs the deliveries of one shard's queues: it finds routes,
@@ -67,6 +69,8 @@ type Deliverer struct {
 	// poolRR and hostRR turn the pools' members and the vMTAs' source
 	// hosts round-robin, one step per connection.
 	poolRR, hostRR uint32
+	// blocked are queues a vMTA or pool cap (Slots) held back.
+	blocked []*queueState
 }
 
 // NewDeliverer returns a Deliverer; call it only on o.Reactor's loop.
@@ -349,9 +353,14 @@ func (st *queueState) connect() bool {
 	now := d.o.Now()
 	allowed := false
 	var wait time.Duration
+	var member string
+	full := false
 	for range d.sourceCount(st.q.Key.VMTA) {
-		src, helo = d.source(st.q.Key.VMTA, addr.Addr().Is4())
+		src, helo, member = d.source(st.q.Key.VMTA, addr.Addr().Is4())
 		ok, w := st.sourceAllows(src, now)
+		if ok && !d.o.Slots.acquire(member, st.q.Key.VMTA) {
+			ok, full = false, true
+		}
 		if ok {
 			allowed = true
 			break
@@ -362,6 +371,14 @@ func (st *queueState) connect() bool {
 	}
 	if !allowed {
 		st.next-- // the same address next time
+		if full {
+			// A vMTA or pool cap: idle sessions of other queues give their
+			// slots up; a close on this shard kicks the queue, one on
+			// another shard is seen within slotRetry.
+			d.blocked = append(d.blocked, st)
+			d.quitIdle(st)
+			wait = max(wait, slotRetry)
+		}
 		if wait > 0 {
 			st.kickAfter(wait)
 		}
@@ -379,8 +396,9 @@ func (st *queueState) connect() bool {
 		ReplyTimeout:   maxDuration(st.ds.SMTPGreetingTimeout, st.ds.DataSendTimeout),
 		IdleTimeout:    st.ds.ConnectionIdleTimeout,
 	}
-	if _, err := Dial(d.o.Reactor, Target{Remote: addr, Source: src, MX: host}, opts, st); err != nil {
+	if _, err := Dial(d.o.Reactor, Target{Remote: addr, Source: src, MX: host, VMTA: member}, opts, st); err != nil {
 		d.o.Logf("outbound: %s: connect to %s (%s): %v", st.q.Key, host, addr, err)
+		d.o.Slots.release(member, st.q.Key.VMTA)
 		st.failed++
 		return false
 	}
@@ -404,9 +422,13 @@ func (d *Deliverer) sourceCount(vmta string) int {
 	return max(1, n)
 }
 
-// source picks the virtual MTA's next source address of the right family
-// and its host name (round-robin over smtp-source-host lines).
-func (d *Deliverer) source(vmta string, v4 bool) (netip.Addr, string) {
+// slotRetry is how soon a queue held by a vMTA or pool cap looks again.
+const slotRetry = time.Second
+
+// source picks the virtual MTA's next source address of the right family,
+// its host name (round-robin over smtp-source-host lines) and the name of
+// the vMTA it belongs to (a pool's member).
+func (d *Deliverer) source(vmta string, v4 bool) (netip.Addr, string, string) {
 	cfg := d.o.Config
 	helo := "localhost"
 	if hs := cfg.Global.HostNames; len(hs) > 0 && hs[0] != "" {
@@ -420,7 +442,7 @@ func (d *Deliverer) source(vmta string, v4 bool) (netip.Addr, string) {
 		}
 	}
 	if v == nil {
-		return netip.Addr{}, helo
+		return netip.Addr{}, helo, vmta
 	}
 	if v.HostName != "" {
 		helo = v.HostName
@@ -432,10 +454,10 @@ func (d *Deliverer) source(vmta string, v4 bool) (netip.Addr, string) {
 			if sh.Host != "" {
 				helo = sh.Host
 			}
-			return sh.IP, helo
+			return sh.IP, helo, v.Name
 		}
 	}
-	return netip.Addr{}, helo
+	return netip.Addr{}, helo, v.Name
 }
 
 // tlsPolicy is require-starttls, else use-starttls (opportunistic), else none.
@@ -605,6 +627,8 @@ func (st *queueState) finishReady(k Kind, reply string) {
 func (st *queueState) Closed(s *Session, err error) {
 	st.conns--
 	st.sourceOf(s.T.Source).conns--
+	st.d.o.Slots.release(s.T.VMTA, st.q.Key.VMTA)
+	st.d.unblock()
 	for i, x := range st.idle {
 		if x == s {
 			st.idle = append(st.idle[:i], st.idle[i+1:]...)
@@ -638,6 +662,32 @@ func (st *queueState) Closed(s *Session, err error) {
 		}
 	}
 	st.d.Kick(st.q)
+}
+
+// quitIdle ends the idle sessions of the shard's other queues, whose slots
+// under a vMTA or pool cap the queue st waits for.
+func (d *Deliverer) quitIdle(st *queueState) {
+	for _, other := range d.queues {
+		if other == st {
+			continue
+		}
+		for _, s := range other.idle {
+			s.QuitIdle()
+		}
+		other.idle = other.idle[:0]
+	}
+}
+
+// unblock kicks the queues a vMTA or pool cap held back: a slot is free.
+func (d *Deliverer) unblock() {
+	if len(d.blocked) == 0 {
+		return
+	}
+	blocked := d.blocked
+	d.blocked = nil
+	for _, st := range blocked {
+		d.Kick(st.q)
+	}
 }
 
 // schedule makes sure the Deliverer wakes by at.

@@ -58,6 +58,8 @@ type Target struct {
 	Source netip.Addr
 	// MX is the host name Remote belongs to, for logs and accounting.
 	MX string
+	// VMTA is the virtual MTA whose source this is (a pool's member), or "".
+	VMTA string
 }
 
 // Options are a session's settings, shared read-only by the sessions of a queue.
@@ -482,13 +484,22 @@ func (s *Session) Resume() bool {
 	return true
 }
 
+// QuitIdle ends an idle session politely (its slot is wanted elsewhere);
+// false when it is not idle.
+func (s *Session) QuitIdle() bool {
+	if s.closed || !s.idle {
+		return false
+	}
+	s.idle = false
+	s.cl.Quit()
+	s.flush()
+	return true
+}
+
 // OnTimeout gives up on a server that stopped answering, or ends an idle
 // session politely.
 func (s *Session) OnTimeout(iouring.Reactor, iouring.Conn) iouring.Action {
-	if s.idle {
-		s.idle = false
-		s.cl.Quit()
-		s.flush()
+	if s.QuitIdle() {
 		return iouring.Continue
 	}
 	s.fail(errors.New("timed out"), diagTimeout)
