@@ -73,11 +73,12 @@ func TestAccountingOneFinalRecord(t *testing.T) {
 
 // TestRequireTLSNoDelivery: require-starttls against Postfix's smtp-sink,
 // which offers no STARTTLS: nothing is delivered, the recipient stays
-// queued, and the accounting file has t records saying why.
+// queued, and the accounting file says why: a tq record for the connection
+// and t records for the recipient.
 func TestRequireTLSNoDelivery(t *testing.T) {
 	sink := startSink(t)
 	_, dir, rn, stop := startRunningAndSend(t, fmt.Sprintf(`<acct-file DIR/acct.csv>
-    records d,b,t
+    records d,b,t,tq
 </acct-file>
 <domain *>
     smtp-hosts [%s]:%s
@@ -98,13 +99,27 @@ func TestRequireTLSNoDelivery(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // the deferral's record
 	stop()
 	recs := readAcct(t, dir)
-	if len(recs) == 0 {
-		t.Fatal("no accounting record")
-	}
+	kinds := map[acct.Type]int{}
 	for _, r := range recs {
-		if r.Type != acct.Transient || r.Rcpt != "secret@dest.test" || !strings.Contains(strings.ToLower(r.DSNDiag), "tls") {
-			t.Fatalf("record %s for %s (%q), want only t records for the held recipient, saying TLS", r.Type, r.Rcpt, r.DSNDiag)
+		kinds[r.Type]++
+		if !strings.Contains(strings.ToLower(r.DSNDiag), "tls") {
+			t.Errorf("%s record %q does not say TLS", r.Type, r.DSNDiag)
 		}
+		switch r.Type {
+		case acct.Transient:
+			if r.Rcpt != "secret@dest.test" {
+				t.Errorf("t record for %s", r.Rcpt)
+			}
+		case acct.TransientQueue:
+			if r.Queue != "dest.test/" || !r.DlvDestinationIP.IsValid() {
+				t.Errorf("tq record %+v", r)
+			}
+		default:
+			t.Errorf("a %s record for a recipient held back", r.Type)
+		}
+	}
+	if kinds[acct.Transient] == 0 || kinds[acct.TransientQueue] == 0 {
+		t.Fatalf("records %v: want t for the recipient and tq for the connection", kinds)
 	}
 	if msgs, _ := spooled(t, dir); len(msgs) != 1 {
 		t.Fatalf("%d messages in the spool, want the one held back", len(msgs))

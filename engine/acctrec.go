@@ -92,3 +92,21 @@ func logReceived(files *acct.Files, m *spool.Message) {
 		files.Log(&r)
 	}
 }
+
+// queueFailedRecord is the tq record of a connection that failed before it
+// could deliver anything (PowerMTA's queue-level transient failure).
+func queueFailedRecord(k queue.Key, t outbound.Target, err error, now time.Time) acct.Record {
+	r := acct.Record{Type: acct.TransientQueue, TimeLogged: now, Queue: k.String(), VMTA: k.VMTA, DlvType: "smtp",
+		DSNAction: "delayed", DSNStatus: "4.4.1 (transient failure)", DSNDiag: "X-Volley;" + err.Error()}
+	if t.Remote.IsValid() {
+		r.DlvDestinationIP = t.Remote.Addr()
+		r.DSNMTA = t.MX + " (" + t.Remote.Addr().String() + ")"
+	}
+	if t.Source.IsValid() {
+		r.DlvSourceIP = t.Source
+	}
+	if t.VMTA != "" && t.VMTA != k.VMTA {
+		r.VMTA, r.VMTAPool = t.VMTA, k.VMTA
+	}
+	return r
+}

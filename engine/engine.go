@@ -149,6 +149,13 @@ func Run(ctx context.Context, opts Options) error {
 	st.dsnFrom = "Mail Delivery System <MAILER-DAEMON@" + st.host + ">"
 	resolver := newRouteResolver(cfg, logf)
 	slots := outbound.NewSlots(cfg)
+	var queueFailed func(queue.Key, outbound.Target, error)
+	if acctFiles.Wants(acct.TransientQueue) {
+		queueFailed = func(k queue.Key, t outbound.Target, err error) {
+			r := queueFailedRecord(k, t, err, time.Now())
+			acctFiles.Log(&r)
+		}
+	}
 	var mu sync.Mutex
 	var bound []netip.AddrPort
 	var inboxes []*queue.Inbox
@@ -169,7 +176,7 @@ func Run(ctx context.Context, opts Options) error {
 			}
 			outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
 				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: newOutcomePusher(s.Reactor, st).settle,
-				Forward: h.forward, Slots: slots, Logf: logf})
+				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed})
 			sh, err := svc.Listen(s.Reactor, h.accepted)
 			services[s.ID] = sh
 			addrs := sh.Addrs

@@ -52,6 +52,10 @@ type DelivererOptions struct {
 	Forward func(r queue.Ready)
 	// Slots caps connections per vMTA and pool over all shards (nil: no caps).
 	Slots *Slots
+	// QueueFailed, when set, hears of each connection that failed before
+	// it could deliver (connect, greeting, TLS), on the loop: PowerMTA's
+	// tq accounting record. It must not block.
+	QueueFailed func(k queue.Key, t Target, err error)
 	Now   func() time.Time
 	Logf  func(format string, args ...any)
 }
@@ -645,6 +649,9 @@ func (st *queueState) Closed(s *Session, err error) {
 		st.d.o.Logf("outbound: %s: %s (%s): %v; sending in the clear for %v", st.q.Key, s.T.MX, s.T.Remote, err, plainAfterTLSFailure)
 		st.d.Kick(st.q)
 		return
+	}
+	if err != nil && st.d.o.QueueFailed != nil {
+		st.d.o.QueueFailed(st.q.Key, s.T, err)
 	}
 	if err != nil {
 		st.failed++
