@@ -56,8 +56,8 @@ type DelivererOptions struct {
 	// it could deliver (connect, greeting, TLS), on the loop: PowerMTA's
 	// tq accounting record. It must not block.
 	QueueFailed func(k queue.Key, t Target, err error)
-	Now   func() time.Time
-	Logf  func(format string, args ...any)
+	Now         func() time.Time
+	Logf        func(format string, args ...any)
 }
 
 // Deliverer runs the deliveries of one shard's queues: it finds routes,
