@@ -35,6 +35,8 @@ KEEP_TMP=${KEEP_TMP:-0}
 # The targets of the benchmark issue.
 TARGET_RATIO=10   # volleyd at least 10x Postfix's smtpd
 TARGET_WIRE=60    # volleyd at least 60% of the wire
+TARGET_E2E_RATIO=10  # end to end: volleyd at least 10x Postfix relaying the same load
+TARGET_E2E_WIRE=40   # end to end: volleyd at least 40% of the wire
 
 FROM=bench@source.bench.test
 TO=rcpt@sink.bench.test
@@ -362,6 +364,7 @@ postfix_start() {
 	sed -e "s|@DIR@|$dir|g" -e "s|@SINK_PORT@|$RELAY_SINK_PORT|g" "$HERE/main.cf.in" >"$dir/conf/main.cf"
 	sed -e "s|@SMTPD_ADDR@|127.0.0.1:$PF_PORT|g" "$HERE/master.cf.in" >"$dir/conf/master.cf"
 	PF=$dir # from here on the EXIT trap stops it
+	PF_LOG=$dir/maillog # kept after the stop, for the latency
 	postfix -c "$dir/conf" start >>"$TMP/postfix-ctl.log" 2>&1 || die "postfix -c $dir/conf start failed"
 	wait_port "$PF_PORT" "" "Postfix smtpd"
 	PF_VERSION=$(postconf -c "$dir/conf" -h mail_version)
@@ -442,6 +445,8 @@ volley_run() {
 	fi
 	volleyd_stop || rc=$?
 	[ "$rc" -eq 0 ] || die "volleyd exited with status $rc after SIGTERM"
+	# volleyd logs its queued-to-delivered quantiles at exit; the last round's are kept.
+	VOL_LATENCY=$(sed -n 's/.*queued to delivered p50 \([^,]*\), p99 \([^" ]*\).*/p50 \1, p99 \2/p' "$vlog" | tail -n 1)
 	counted=$("$TMP/spoolcount" "$spool")
 	read -r msgs rcpts <<<"$counted"
 	[ "$msgs" = "$rcpts" ] || die "volleyd's spool holds $msgs messages with $rcpts recipients, want one each"
@@ -494,6 +499,14 @@ RELAY_SINK_PID=""
 # Report.
 
 best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+
+# postfix_latency prints p50 and p99 of delay= over every message Postfix sent in the run.
+postfix_latency() {
+	sed -n 's/.* delay=\([0-9.]*\),.*status=sent.*/\1/p' "$PF_LOG" 2>/dev/null | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR == 0) { print "not logged"; exit }
+			i50 = int(NR * 0.50 + 0.999); i99 = int(NR * 0.99 + 0.999)
+			printf "p50 %ss, p99 %ss", v[i50], v[i99] }'
+}
 list() { printf '%s\n' "$*" | sed 's/ /, /g'; }
 rate() { calc "\"%.0f\", $MESSAGES / $1"; }
 # (The comparison is parenthesized: in awk's printf, a bare > is an output redirection.)
@@ -543,8 +556,15 @@ mkdir -p "$(dirname "$OUT")"
 	echo "| volleyd >= ${TARGET_RATIO}x Postfix smtpd | ${RATIO}x | $RATIO_VERDICT |"
 	echo "| volleyd >= ${TARGET_WIRE}% of the wire | ${WIRE_PCT}% | $WIRE_VERDICT |"
 	if [ ${#VOL_E2E_TIMES[@]} -gt 0 ]; then
+		E2E_RATIO=$(calc "\"%.1f\", $VOL_E2E_RATE / $PF_E2E_RATE")
+		E2E_PCT=$(calc "\"%.0f\", 100 * $VOL_E2E_RATE / $WIRE_RATE")
 		echo
-		echo "End to end (no target yet): volleyd $(calc "\"%.1f\", $VOL_E2E_RATE / $PF_E2E_RATE")x Postfix."
+		echo "| target (end to end, the outbound issue) | measured | |"
+		echo "|---|---:|---|"
+		echo "| volleyd >= ${TARGET_E2E_RATIO}x Postfix relaying | ${E2E_RATIO}x | $(verdict "$E2E_RATIO" "$TARGET_E2E_RATIO") |"
+		echo "| volleyd >= ${TARGET_E2E_WIRE}% of the wire | ${E2E_PCT}% | $(verdict "$E2E_PCT" "$TARGET_E2E_WIRE") |"
+		echo
+		echo "Queued to delivered: volleyd ${VOL_LATENCY:-not logged}; Postfix $(postfix_latency) (its maillog's delay=, seconds)."
 		if [ "$VOL_LEFT" -gt 0 ]; then
 			echo "After the stop, volleyd's spools still held $VOL_LEFT message(s) the sink had received (outcome not recorded before the stop)."
 		fi
