@@ -132,3 +132,67 @@ func TestMXRollup(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestMXRollupAuto: with mx-rollup-auto, domains whose MX host sets are the
+// same share one queue, named after the set; a different set gets its own;
+// a domain with its own <domain> block keeps its queue and settings.
+func TestMXRollupAuto(t *testing.T) {
+	cs := startCaptureOn(t, "127.0.0.3:0")
+	ns := testdns.Start(t, testdns.Zones{"test.": "test. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 30"}, []string{
+		"x.test. 300 IN MX 10 mxa.shared.test.",
+		"x.test. 300 IN MX 20 mxb.shared.test.",
+		"y.test. 300 IN MX 5 mxb.shared.test.",
+		"y.test. 300 IN MX 10 mxa.shared.test.",
+		"own.test. 300 IN MX 10 mxa.shared.test.",
+		"own.test. 300 IN MX 20 mxb.shared.test.",
+		"z.test. 300 IN MX 10 mx.other.test.",
+		"mxa.shared.test. 300 IN A 127.0.0.3",
+		"mxb.shared.test. 300 IN A 127.0.0.3",
+		"mx.other.test. 300 IN A 127.0.0.3",
+	}, "test.")
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf(`name-server %s
+mx-rollup-auto yes
+<domain *>
+    default-smtp-port %s
+</domain>
+<domain own.test>
+    max-smtp-out 3
+</domain>
+`, ns.Addr, sinkPort(cs.addr)))
+	for _, rcpt := range []string{"later1@x.test", "later2@y.test", "later3@own.test", "later4@z.test"} {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{rcpt}, []byte("Subject: auto\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		perShard, err := rn.Queues(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes := map[string]int{}
+		for _, qs := range perShard {
+			for _, q := range qs {
+				if q.Recipients > 0 {
+					sizes[q.Key.String()] += q.Recipients
+				}
+			}
+		}
+		shared, other := 0, 0
+		for name, n := range sizes {
+			switch {
+			case strings.HasPrefix(name, "mxa.shared.test~") || strings.HasPrefix(name, "mxb.shared.test~"):
+				shared += n
+			case strings.HasPrefix(name, "mx.other.test~"):
+				other += n
+			}
+		}
+		if shared == 2 && other == 1 && sizes["own.test/"] == 1 && len(sizes) == 3 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queues %v, want x.test and y.test in one rollup, z.test in another, own.test alone", sizes)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -47,7 +47,7 @@ func (rr *routeResolver) route(ctx context.Context, domain string, ds *config.Do
 	if len(ds.SMTPHosts) == 0 {
 		return rr.mx(ctx, domain, port)
 	}
-	var r outbound.Route
+	r := outbound.Route{NoAutoRollup: true}
 	r.Expires = time.Now().Add(staticRouteTTL)
 	var lastErr error
 	for _, level := range ds.SMTPHosts {
@@ -150,7 +150,7 @@ func mxRoute(r dns.Route, err error, port int) outbound.Route {
 	if err != nil {
 		return outbound.Route{Err: err, Permanent: errors.Is(err, dns.ErrNoSuchDomain)}
 	}
-	out := outbound.Route{NullMX: r.NullMX, Expires: r.Expires}
+	out := outbound.Route{NullMX: r.NullMX, Expires: r.Expires, NoAutoRollup: r.Implicit || r.Literal}
 	for _, h := range r.Hosts {
 		oh := outbound.Host{Name: h.Name}
 		for _, a := range h.Addrs {

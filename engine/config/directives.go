@@ -165,6 +165,7 @@ func globalDirectives() []dirEntry {
 		row("smtp-source-host", bGlobal, many(onG, cSourceHost, func(g *G) *[]SourceHost { return &g.SMTPSourceHosts })),
 		row("sync-msg-create", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.SyncMsgCreate })),
 		row("sync-msg-update", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.SyncMsgUpdate })),
+		row("mx-rollup-auto", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.MXRollupAuto })),
 		row("io-engine", bGlobal, fld(onG, cEnum("auto", "io_uring", "epoll"), func(g *G) *string { return &g.IOEngine })),
 		row("shards", bGlobal, fld(onG, cShards, func(g *G) *int { return &g.Shards })),
 		row("startup-ramp", bGlobal, fld(onG, cInterval, func(g *G) *time.Duration { return &g.StartupRamp })),

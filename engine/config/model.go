@@ -56,6 +56,13 @@ type Config struct {
 // VMTA returns the named virtual MTA, or nil.
 func (c *Config) VMTA(name string) *VirtualMTA { return c.vmtaByName[name] }
 
+// HasDomainBlock reports whether a <domain> block names domain exactly
+// (not through a wildcard): its settings are the operator's for it alone.
+func (c *Config) HasDomainBlock(domain string) bool {
+	_, ok := c.domains.exactIdx[domain]
+	return ok
+}
+
 // Pool returns the named virtual-MTA pool, or nil.
 func (c *Config) Pool(name string) *Pool { return c.poolByName[name] }
 
@@ -100,7 +107,10 @@ type Global struct {
 	// durability for speed).
 	SyncMsgCreate bool
 	SyncMsgUpdate bool
-	IOEngine      string        // io-engine auto|io_uring|epoll (Volley), default auto
+	IOEngine      string // io-engine auto|io_uring|epoll (Volley), default auto
+	// MXRollupAuto (Volley's mx-rollup-auto, default no) rolls up domains
+	// whose MX hosts are the same set, as KumoMTA's sites do.
+	MXRollupAuto  bool
 	Shards        int           // shards N|auto (Volley); 0 means auto
 	StartupRamp   time.Duration // startup-ramp (Volley)
 	HostID        int           // host-id

@@ -2,7 +2,10 @@ package outbound
 
 import (
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +33,9 @@ type Route struct {
 	Permanent bool
 	// Expires is when to look again.
 	Expires time.Time
+	// NoAutoRollup marks a route that is not a set of MX hosts (implicit
+	// MX, an address literal, smtp-hosts): mx-rollup-auto leaves it alone.
+	NoAutoRollup bool
 }
 
 // DelivererOptions wire a shard's Deliverer to the rest of the engine.
@@ -182,11 +188,7 @@ func (d *Deliverer) state(q *queue.Queue) *queueState {
 	st := d.queues[q]
 	if st == nil {
 		st = &queueState{d: d, q: q, ds: d.o.Config.Effective(q.Key.Domain, q.Key.VMTA)}
-		for _, r := range d.o.Config.MXRollups {
-			if r.Queue == q.Key.Domain {
-				st.isRollup = true
-			}
-		}
+		st.isRollup = strings.HasSuffix(q.Key.Domain, ".rollup") // no such TLD: only rollups end so
 		d.queues[q] = st
 	}
 	return st
@@ -297,6 +299,10 @@ func (st *queueState) resolve() {
 			st.rollup = ""
 			if !st.isRollup && !st.ds.DisableMXRollup && d.o.Forward != nil {
 				st.rollup = rollupFor(d.o.Config.MXRollups, &st.route)
+				cfg := d.o.Config
+				if st.rollup == "" && cfg.Global.MXRollupAuto && !cfg.HasDomainBlock(st.q.Key.Domain) {
+					st.rollup = autoRollup(&st.route)
+				}
 			}
 			d.Kick(st.q)
 		})
@@ -314,6 +320,28 @@ func rollupFor(list []config.MXRollup, r *Route) string {
 		}
 	}
 	return ""
+}
+
+// autoRollup names the queue of a route's MX host set (mx-rollup-auto):
+// the first of its hosts in name order and a hash of all of them, so that
+// domains share a queue exactly when their MX sets are the same, whatever
+// the preferences ("" when the route is not an MX set). A domain with its
+// own <domain> block keeps its queue (the caller checks).
+func autoRollup(r *Route) string {
+	if r.NoAutoRollup || r.NullMX || r.Err != nil || len(r.Hosts) == 0 {
+		return ""
+	}
+	names := make([]string, len(r.Hosts))
+	for i, h := range r.Hosts {
+		names[i] = strings.ToLower(strings.TrimSuffix(h.Name, "."))
+	}
+	sort.Strings(names)
+	h := fnv.New32a()
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write([]byte{0})
+	}
+	return fmt.Sprintf("%s~%08x.rollup", names[0], h.Sum32())
 }
 
 // forward moves every waiting recipient to the rollup's queue.
