@@ -59,14 +59,7 @@ func TestMaxSMTPOut(t *testing.T) {
 // of a pool; the pool's other member takes the rest of the mail.
 func TestSourceIPMaxMsgRate(t *testing.T) {
 	cs := startCapture(t)
-	addr, _, _, _ := startRunning(t, fmt.Sprintf(twoVMTAs+`<virtual-mta-pool both>
-    virtual-mta v2
-    virtual-mta v3
-</virtual-mta-pool>
-<source 127.0.0.1/32>
-    default-virtual-mta both
-</source>
-<domain *>
+	addr, _, _, _ := startRunning(t, fmt.Sprintf(poolOfTwo+`<domain *>
     smtp-hosts [%s]:%s
     max-msg-per-connection 1
     source-ip-max-msg-rate 127.0.0.2/32 2/h

@@ -20,6 +20,16 @@ const twoVMTAs = `<virtual-mta v2>
 </virtual-mta>
 `
 
+// poolOfTwo pools twoVMTAs as "both", the vMTA of mail from 127.0.0.1.
+const poolOfTwo = twoVMTAs + `<virtual-mta-pool both>
+    virtual-mta v2
+    virtual-mta v3
+</virtual-mta-pool>
+<source 127.0.0.1/32>
+    default-virtual-mta both
+</source>
+`
+
 // waitReceived polls cs until it holds n messages.
 func waitReceived(t *testing.T, cs *captureServer, n int) []captured {
 	t.Helper()
@@ -90,14 +100,7 @@ func TestDeliverIPv6(t *testing.T) {
 // the next member).
 func TestPoolSpreads(t *testing.T) {
 	cs := startCapture(t)
-	addr, _, _, _ := startRunning(t, fmt.Sprintf(twoVMTAs+`<virtual-mta-pool both>
-    virtual-mta v2
-    virtual-mta v3
-</virtual-mta-pool>
-<source 127.0.0.1/32>
-    default-virtual-mta both
-</source>
-<domain *>
+	addr, _, _, _ := startRunning(t, fmt.Sprintf(poolOfTwo+`<domain *>
     smtp-hosts [%s]:%s
     max-msg-per-connection 1
     max-smtp-out 1
