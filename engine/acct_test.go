@@ -96,7 +96,22 @@ func TestRequireTLSNoDelivery(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(300 * time.Millisecond) // the deferral's record
+	// Wait for the deferral's records (written off the loops, in batches).
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		data, _ := os.ReadFile(filepath.Join(filepath.Dir(dir), "acct.csv"))
+		recs, _ := acct.Parse(data)
+		kinds := map[acct.Type]bool{}
+		for _, r := range recs {
+			kinds[r.Type] = true
+		}
+		if kinds[acct.Transient] && kinds[acct.TransientQueue] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no t and tq records after 10 s: %v", kinds)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	stop()
 	recs := readAcct(t, dir)
 	kinds := map[acct.Type]int{}

@@ -268,13 +268,73 @@ func TestQueueTakeDeferDue(t *testing.T) {
 	q.Settle()
 	var seen []*Queue
 	due := tb.Due(now, func(q *Queue) { seen = append(seen, q) })
-	if !due.Equal(now.Add(time.Minute)) || len(seen) != 1 || q.Ready() != 1 {
-		t.Fatalf("Due: next %v, %d queues ready, %d recipients ready", due, len(seen), q.Ready())
+	// The wheel wakes within one tick before the recipient is due, and
+	// reports no queue yet: none is due.
+	if at := now.Add(time.Minute); due.After(at) || at.Sub(due) > wheelTick || len(seen) != 0 || q.Ready() != 1 {
+		t.Fatalf("Due: next %v (want just before %v), %d queues due, %d recipients ready", due, at, len(seen), q.Ready())
 	}
-	seen = nil
 	tb.Due(now.Add(time.Minute), func(q *Queue) { seen = append(seen, q) })
-	if q.Ready() != 2 || !tb.Due(now.Add(time.Hour), func(*Queue) {}).IsZero() {
-		t.Fatalf("deferred recipient not promoted when due: ready %d", q.Ready())
+	if q.Ready() != 2 || len(seen) != 1 || !tb.Due(now.Add(time.Hour), func(*Queue) {}).IsZero() {
+		t.Fatalf("deferred recipient not promoted when due: ready %d, %d queues reported", q.Ready(), len(seen))
+	}
+}
+
+// TestWheel: queues are woken in due order, far ones after their turns
+// (beyond one rotation); a queue woken a little early, or with a second
+// recipient due a moment later in the same tick, is woken again in the
+// next tick; a long sleep sweeps every slot once; a table with nothing
+// waiting asks for no wake-up.
+func TestWheel(t *testing.T) {
+	tb := NewTable()
+	now := time.Now()
+	var id spool.ID
+	due := map[string]time.Duration{"a.test": 3 * time.Second, "b.test": time.Second, "far.test": 2 * wheelSlots * wheelTick}
+	for d, after := range due {
+		tb.Add(Ready{ID: id, Key: Key{Domain: d}, Addr: "r@" + d, Next: now.Add(after)})
+	}
+	var order []string
+	for step := now; step.Before(now.Add(3 * wheelSlots * wheelTick)); step = step.Add(wheelTick) {
+		tb.Due(step, func(q *Queue) {
+			if q.Ready() > 0 {
+				order = append(order, q.Key.Domain)
+				q.Take(nil, 0)
+				q.Settle()
+			}
+		})
+	}
+	if len(order) != 3 || order[0] != "b.test" || order[1] != "a.test" || order[2] != "far.test" {
+		t.Fatalf("woken in order %v", order)
+	}
+	if !tb.Due(now.Add(time.Hour), func(*Queue) {}).IsZero() {
+		t.Fatal("an empty wheel asks for a wake-up")
+	}
+
+	// Two recipients 2 ms apart, woken between them: the second is filed
+	// again during the sweep and must come in the next tick, not a turn later.
+	base := now.Add(2 * time.Hour).Truncate(wheelTick).Add(10 * time.Millisecond) // after the sweeps above
+	k := Key{Domain: "pair.test"}
+	tb.Add(Ready{ID: id, Key: k, Addr: "one@pair.test", Next: base})
+	tb.Add(Ready{ID: id, Key: k, Addr: "two@pair.test", Next: base.Add(2 * time.Millisecond)})
+	q := tb.Queue(k)
+	next := tb.Due(base.Add(time.Millisecond), func(*Queue) {})
+	if q.Ready() != 1 || next.IsZero() || next.Sub(base) > wheelTick {
+		t.Fatalf("after the first: ready %d, next wake %v (want within a tick of %v)", q.Ready(), next, base)
+	}
+	tb.Due(next, func(*Queue) {})
+	if q.Ready() != 2 {
+		t.Fatalf("the second recipient was not woken in the next tick: ready %d", q.Ready())
+	}
+
+	// A long sleep sweeps every slot once.
+	tb.Add(Ready{ID: id, Key: Key{Domain: "late.test"}, Addr: "r@late.test", Next: now.Add(4 * time.Hour)})
+	woken := 0
+	tb.Due(now.Add(10*time.Hour), func(q *Queue) {
+		if q.Key.Domain == "late.test" {
+			woken += q.Ready()
+		}
+	})
+	if woken != 1 {
+		t.Fatalf("after a long sleep %d recipients due, want 1", woken)
 	}
 }
 

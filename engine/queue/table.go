@@ -133,6 +133,9 @@ func (q *Queue) Defer(e Entry) {
 // add queues e: ready when it is due by now, else later.
 func (q *Queue) add(e Entry, now time.Time) {
 	if e.Next.After(now) {
+		if len(q.later) == 0 || e.Next.Before(q.later[0].Next) {
+			q.t.wheel.add(q, e.Next) // a new earliest: file the queue for it
+		}
 		heap.Push(&q.later, e)
 		return
 	}
@@ -173,6 +176,8 @@ func (h *laterHeap) Pop() any {
 // loop: every method must run there.
 type Table struct {
 	queues map[Key]*Queue
+	// wheel wakes the queues whose waiting recipients come due.
+	wheel *wheel
 	// HotBudget bounds the bytes of message bodies the queues keep in
 	// memory (default 64 MiB); past it, recipients arrive without their
 	// body and the deliverer reads it from the spool.
@@ -184,7 +189,9 @@ type Table struct {
 }
 
 // NewTable returns an empty table.
-func NewTable() *Table { return &Table{queues: make(map[Key]*Queue), HotBudget: 64 << 20} }
+func NewTable() *Table {
+	return &Table{queues: make(map[Key]*Queue), HotBudget: 64 << 20, wheel: newWheel(time.Now())}
+}
 
 // Add queues one recipient handed over by a Router.
 func (t *Table) Add(r Ready) {
@@ -226,21 +233,21 @@ func (t *Table) Len() int {
 // Queue returns the queue for k, or nil when there is none.
 func (t *Table) Queue(k Key) *Queue { return t.queues[k] }
 
-// Due moves what is due by now to the ready lists and calls fn for every
-// queue with recipients ready; it returns when the next waiting recipient
-// is due (zero: none waits). The scan is over every queue: a timer wheel
-// replaces it when queue counts grow past what one pass per wake-up costs.
+// Due moves what is due by now to the ready lists of the queues the wheel
+// says are due, calls fn for each of them with recipients ready, and
+// returns when to call it again (zero: nothing waits). The cost follows
+// the queues due, not the queues held.
 func (t *Table) Due(now time.Time, fn func(q *Queue)) (next time.Time) {
-	for _, q := range t.queues {
+	t.wheel.advance(now, func(q *Queue) {
 		q.promote(now)
+		if len(q.later) > 0 {
+			t.wheel.add(q, q.later[0].Next) // the next one waiting (woken early: the same)
+		}
 		if len(q.ready) > 0 {
 			fn(q)
 		}
-		if d := q.NextDue(); !d.IsZero() && (next.IsZero() || d.Before(next)) {
-			next = d
-		}
-	}
-	return next
+	})
+	return t.wheel.next()
 }
 
 // Summary is a queue's name and size, for display and tests.
