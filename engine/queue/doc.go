@@ -5,11 +5,14 @@
 // Responsibility: map a recipient to its queue key (routing domain, virtual
 // MTA) and the key to its owning shard (DESIGN.md, step 3); carry Ready
 // records across shards on lock-free rings; keep, per shard, the queues it
-// owns and the recipients waiting in each.
+// owns with their recipients ready, waiting (a heap by due time) or in
+// flight, and wake the queues whose waiting recipients come due (a hashed
+// timing wheel); shape rates (Limiter, GCRA).
 //
-// Not responsible for: scheduling and delivery (they read the Table), making
-// messages durable (the spool does, before any hand-off), MX rollups (the
-// routing domain will become the rollup name once engine/dns resolves them).
+// Not responsible for: delivery and its limits (engine/outbound reads and
+// drives the Table), making messages durable (the spool does, before any
+// hand-off), deciding MX rollups (engine/outbound moves a domain's
+// recipients to the rollup's key once its MX hosts are known).
 //
 // Concurrency: a Table belongs to its shard's loop. An Inbox has many
 // producers (every shard's Router, the pickup goroutine) and one consumer,
