@@ -83,12 +83,7 @@ func (st *settler) sendDSNs(b *dsnBatch) {
 		}
 		st.dsns++
 		if st.inboxes != nil {
-			rt := queue.NewRouter(st.inboxes, -1)
-			rt.Route(did, dm, dsn)
-			for rt.Pending() > 0 {
-				time.Sleep(backlogRetry)
-				rt.Flush()
-			}
+			routeWaiting(st.ctx, queue.NewRouter(st.inboxes, -1), did, dm, dsn)
 		}
 	}
 }

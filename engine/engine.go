@@ -145,7 +145,7 @@ func Run(ctx context.Context, opts Options) error {
 		r := outcomeRecord(cfg, o, m, time.Now())
 		acctFiles.Log(&r)
 	}
-	st.host = hostName(cfg)
+	st.host = cfg.HostName()
 	st.dsnFrom = "Mail Delivery System <MAILER-DAEMON@" + st.host + ">"
 	resolver := newRouteResolver(cfg, logf)
 	slots := outbound.NewSlots(cfg)
@@ -298,14 +298,6 @@ func drain(g *shard.Group, services []*inbound.Shard, timeout time.Duration, log
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// hostName is the first host-name of the config ("localhost" without one).
-func hostName(cfg *config.Config) string {
-	if hs := cfg.Global.HostNames; len(hs) > 0 && hs[0] != "" {
-		return hs[0]
-	}
-	return "localhost"
 }
 
 func orDefaultDuration(d, def time.Duration) time.Duration {

@@ -25,14 +25,40 @@ type handoff struct {
 	rt *queue.Router
 	// received, when set, writes the r accounting records of a message.
 	received func(m *spool.Message)
-	retrying bool
-	flushFn  func()
+	retry    *loopRetry
 }
 
 func newHandoff(r iouring.Reactor, rt *queue.Router) *handoff {
-	h := &handoff{r: r, rt: rt}
-	h.flushFn = h.flush
-	return h
+	return &handoff{r: r, rt: rt, retry: newLoopRetry(r, func() bool { return rt.Flush() > 0 })}
+}
+
+// loopRetry calls flush on a shard's loop every backlogRetry for as long
+// as it reports work left: how a shard waits for room in a full ring
+// without blocking its loop.
+type loopRetry struct {
+	r     iouring.Reactor
+	flush func() (left bool)
+	armed bool
+	fire  func()
+}
+
+func newLoopRetry(r iouring.Reactor, flush func() bool) *loopRetry {
+	t := &loopRetry{r: r, flush: flush}
+	t.fire = func() {
+		t.armed = false
+		if t.flush() {
+			t.arm()
+		}
+	}
+	return t
+}
+
+// arm schedules a flush unless one is pending.
+func (t *loopRetry) arm() {
+	if !t.armed {
+		t.armed = true
+		t.r.AfterFunc(backlogRetry, t.fire)
+	}
 }
 
 // accepted is the inbound service's hand-off (inbound.Accepted).
@@ -41,27 +67,17 @@ func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte) {
 		h.received(m)
 	}
 	h.rt.Route(id, m, body)
-	h.retry()
+	if h.rt.Pending() > 0 {
+		h.retry.arm()
+	}
 }
 
 // forward is the Deliverer's Forward hook: one recipient to another queue.
 func (h *handoff) forward(r queue.Ready) {
 	h.rt.Send(r)
-	h.retry()
-}
-
-// retry schedules one flush while records wait for room in an inbox.
-func (h *handoff) retry() {
-	if h.rt.Pending() > 0 && !h.retrying {
-		h.retrying = true
-		h.r.AfterFunc(backlogRetry, h.flushFn)
+	if h.rt.Pending() > 0 {
+		h.retry.arm()
 	}
-}
-
-func (h *handoff) flush() {
-	h.retrying = false
-	h.rt.Flush()
-	h.retry()
 }
 
 // routingAppender is the pickup directory's spool: it appends, then hands
@@ -77,13 +93,24 @@ func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []by
 	if err != nil {
 		return id, err
 	}
-	rt := queue.NewRouter(a.inboxes, -1)
+	routeWaiting(ctx, queue.NewRouter(a.inboxes, -1), id, m, body)
+	return id, nil
+}
+
+// routeWaiting hands a stored message's recipients to their owners from a
+// goroutine off the loops (pickup, the scan at start, DSNs), waiting while
+// an owner's inbox is full; false when ctx ended first (the recipients are
+// in the spool and are found at the next start).
+func routeWaiting(ctx context.Context, rt *queue.Router, id spool.ID, m *spool.Message, body []byte) bool {
 	rt.Route(id, m, body)
-	for rt.Pending() > 0 && ctx.Err() == nil {
+	for rt.Pending() > 0 {
+		if ctx.Err() != nil {
+			return false
+		}
 		time.Sleep(backlogRetry)
 		rt.Flush()
 	}
-	return id, nil
+	return true
 }
 
 // requeue puts every recipient in the spool back into its queue at start
@@ -93,13 +120,8 @@ func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, logf 
 	rt := queue.NewRouter(inboxes, -1)
 	msgs, rcpts := 0, 0
 	err := sp.Scan(func(m *spool.Message) error {
-		rt.Route(m.ID, m, nil)
-		for rt.Pending() > 0 {
-			if ctx.Err() != nil {
-				return ctx.Err() // stopping: the rest is found at the next start
-			}
-			time.Sleep(backlogRetry)
-			rt.Flush()
+		if !routeWaiting(ctx, rt, m.ID, m, nil) {
+			return ctx.Err() // stopping: the rest is found at the next start
 		}
 		msgs++
 		rcpts += len(m.Recipients)

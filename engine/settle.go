@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -40,8 +41,12 @@ type settler struct {
 	// delivered measures queued-to-delivered time per recipient.
 	delivered latencyHist
 	stop      chan struct{}
-	done      sync.WaitGroup
-	batch     []outbound.Outcome
+	// ctx ends at close, so that routing a DSN never waits for shards
+	// that have stopped (the DSN is in the spool: found at the next start).
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+	batch  []outbound.Outcome
 }
 
 type msgCount struct {
@@ -53,6 +58,7 @@ func newSettler(sp *spool.Spool, logf func(string, ...any)) *settler {
 	st := &settler{sp: sp, ring: ringbuf.NewMPSC[outbound.Outcome](settleCapacity), sig: sig,
 		waker: ringbuf.NewWaker(sig), open: make(map[spool.ID]*msgCount), logf: logf,
 		stop: make(chan struct{}), batch: make([]outbound.Outcome, 1024)}
+	st.ctx, st.cancel = context.WithCancel(context.Background())
 	st.done.Add(1)
 	go st.run()
 	return st
@@ -70,6 +76,7 @@ func (st *settler) push(o outbound.Outcome) bool {
 
 // close settles what is queued, then stops.
 func (st *settler) close() {
+	st.cancel()
 	close(st.stop)
 	st.done.Wait()
 }
@@ -160,10 +167,8 @@ func (st *settler) apply(u *spool.Updates, o *outbound.Outcome) *spool.Message {
 
 // recipientOf returns a copy of recipient index of m.
 func recipientOf(m *spool.Message, index uint16) spool.Recipient {
-	for _, r := range m.Recipients {
-		if r.Index == index {
-			return r
-		}
+	if r := m.Recipient(index); r != nil {
+		return *r
 	}
 	return spool.Recipient{Index: index}
 }
@@ -171,16 +176,14 @@ func recipientOf(m *spool.Message, index uint16) spool.Recipient {
 // outcomePusher is one shard's side of the settler: outcomes the ring has
 // no room for wait here, in order, and are pushed again shortly.
 type outcomePusher struct {
-	r        iouring.Reactor
-	st       *settler
-	backlog  []outbound.Outcome
-	retrying bool
-	flushFn  func()
+	st      *settler
+	backlog []outbound.Outcome
+	retry   *loopRetry
 }
 
 func newOutcomePusher(r iouring.Reactor, st *settler) *outcomePusher {
-	p := &outcomePusher{r: r, st: st}
-	p.flushFn = p.flush
+	p := &outcomePusher{st: st}
+	p.retry = newLoopRetry(r, p.flush)
 	return p
 }
 
@@ -191,18 +194,13 @@ func (p *outcomePusher) settle(out []outbound.Outcome) {
 			p.backlog = append(p.backlog, o)
 		}
 	}
-	p.retry()
-}
-
-func (p *outcomePusher) retry() {
-	if len(p.backlog) > 0 && !p.retrying {
-		p.retrying = true
-		p.r.AfterFunc(backlogRetry, p.flushFn)
+	if len(p.backlog) > 0 {
+		p.retry.arm()
 	}
 }
 
-func (p *outcomePusher) flush() {
-	p.retrying = false
+// flush pushes what the ring has room for and reports whether any is left.
+func (p *outcomePusher) flush() bool {
 	sent := 0
 	for sent < len(p.backlog) && p.st.push(p.backlog[sent]) {
 		sent++
@@ -210,5 +208,5 @@ func (p *outcomePusher) flush() {
 	rest := copy(p.backlog, p.backlog[sent:])
 	clear(p.backlog[rest:])
 	p.backlog = p.backlog[:rest]
-	p.retry()
+	return rest > 0
 }

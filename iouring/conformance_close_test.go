@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/volleymta/volley/internal/testpeer"
 )
 
 // 3. Half-close in both directions.
@@ -493,21 +495,7 @@ func testStopListening(t *testing.T, eng Engine) {
 	cl := dial(t, ap)
 	a := tr.nextAccepted(acc)
 	tr.do(func() { defer tr.in("StopListening")(); tr.r.StopListening() })
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", ap.String(), time.Second)
-		if err != nil {
-			if !errors.Is(err, syscall.ECONNREFUSED) {
-				t.Fatalf("dial after StopListening: %v, want connection refused", err)
-			}
-			break
-		}
-		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("still accepting 5 s after StopListening")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testpeer.WaitRefused(t, ap.String(), 5*time.Second)
 	io.WriteString(cl, "still here")
 	b := make([]byte, 10)
 	cl.SetReadDeadline(time.Now().Add(5 * time.Second))

@@ -78,3 +78,27 @@ type Message struct {
 	// Recipients are the live recipients (Scan omits finished ones).
 	Recipients []Recipient
 }
+
+// Recipient returns the live recipient with the given Index, or nil.
+// Recipients are kept in Index order (Append numbers them by position,
+// Scan and Get return them in key order), so it is a direct look when
+// none has finished, a binary search otherwise.
+func (m *Message) Recipient(index uint16) *Recipient {
+	rs := m.Recipients
+	if int(index) < len(rs) && rs[index].Index == index {
+		return &rs[index]
+	}
+	lo, hi := 0, len(rs)
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if rs[mid].Index < index {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(rs) && rs[lo].Index == index {
+		return &rs[lo]
+	}
+	return nil
+}

@@ -244,3 +244,21 @@ func TestAppendAsync(t *testing.T) {
 		t.Fatalf("stored %d, stats %+v: want %d appends in fewer fsyncs", stored, st, n)
 	}
 }
+
+// TestMessageRecipient finds recipients by Index, directly while none has
+// finished and by search once some have (as Scan returns them).
+func TestMessageRecipient(t *testing.T) {
+	m := &Message{Recipients: []Recipient{{Index: 0, Addr: "a"}, {Index: 1, Addr: "b"}, {Index: 2, Addr: "c"}}}
+	if r := m.Recipient(1); r == nil || r.Addr != "b" {
+		t.Fatalf("Recipient(1) = %+v", r)
+	}
+	m.Recipients = []Recipient{{Index: 2, Addr: "c"}, {Index: 5, Addr: "f"}, {Index: 9, Addr: "j"}}
+	for idx, want := range map[uint16]string{2: "c", 5: "f", 9: "j"} {
+		if r := m.Recipient(idx); r == nil || r.Addr != want {
+			t.Errorf("Recipient(%d) = %+v, want %s", idx, r, want)
+		}
+	}
+	if m.Recipient(0) != nil || m.Recipient(6) != nil || m.Recipient(10) != nil {
+		t.Error("a finished recipient was found")
+	}
+}

@@ -2,13 +2,14 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/volleymta/volley/internal/testpeer"
 )
 
 // TestSIGTERMDrains: SIGTERM stops accepting at once, but a client in the
@@ -52,21 +53,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(peerTimeout)
-	for {
-		probe, err := net.DialTimeout("tcp", d.addr, time.Second)
-		if err != nil {
-			if !errors.Is(err, syscall.ECONNREFUSED) {
-				t.Fatalf("new connection after SIGTERM: %v, want refused", err)
-			}
-			break
-		}
-		probe.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("still accepting connections after SIGTERM")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testpeer.WaitRefused(t, d.addr, peerTimeout)
 	io.WriteString(c, "second half\r\n.\r\n")
 	expect("250 2.0.0 OK queued as ")
 	expect("421 4.3.2 ")

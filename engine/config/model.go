@@ -56,6 +56,15 @@ type Config struct {
 // VMTA returns the named virtual MTA, or nil.
 func (c *Config) VMTA(name string) *VirtualMTA { return c.vmtaByName[name] }
 
+// HostName is the server's name: the first host-name line, or "localhost"
+// without one (greetings, Received, EHLO, DSNs).
+func (c *Config) HostName() string {
+	if hs := c.Global.HostNames; len(hs) > 0 && hs[0] != "" {
+		return hs[0]
+	}
+	return "localhost"
+}
+
 // HasDomainBlock reports whether a <domain> block names domain exactly
 // (not through a wildcard): its settings are the operator's for it alone.
 func (c *Config) HasDomainBlock(domain string) bool {

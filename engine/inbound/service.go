@@ -76,10 +76,7 @@ func New(opts Options) (*Service, error) {
 	if opts.Config == nil || opts.Commit == nil {
 		return nil, fmt.Errorf("inbound: Config and Commit are required")
 	}
-	host := "localhost"
-	if hs := opts.Config.Global.HostNames; len(hs) > 0 && hs[0] != "" {
-		host = hs[0]
-	}
+	host := opts.Config.HostName()
 	svc := &Service{opts: opts, hostname: host, started: time.Now().UnixNano(),
 		shuttingDown: []byte("421 4.3.2 " + host + " service shutting down, try again later\r\n")}
 	if g := &opts.Config.Global; g.TLSCertificate != "" {

@@ -462,10 +462,7 @@ const slotRetry = time.Second
 // the vMTA it belongs to (a pool's member).
 func (d *Deliverer) source(vmta string, v4 bool) (netip.Addr, string, string) {
 	cfg := d.o.Config
-	helo := "localhost"
-	if hs := cfg.Global.HostNames; len(hs) > 0 && hs[0] != "" {
-		helo = hs[0]
-	}
+	helo := cfg.HostName()
 	v := cfg.VMTA(vmta)
 	if v == nil {
 		if p := cfg.Pool(vmta); p != nil && len(p.Members) > 0 {

@@ -106,7 +106,10 @@ type Session struct {
 	tlsp                  *tlspipe.Pipe
 	TLSVersion, TLSCipher string
 
-	tx      smtpwire.Transaction
+	tx smtpwire.Transaction
+	// arena holds the transaction's byte strings; spans locate them.
+	arena   []byte
+	spans   [][2]int
 	entries []queue.Entry
 	decided []bool
 	outs    []Outcome
@@ -238,12 +241,17 @@ func (s *Session) next() {
 }
 
 // begin fills the transaction for entries, which share one message.
+// The transaction's byte strings (sender, recipients, xtext parameters)
+// are written into one arena the session reuses, so a transaction
+// allocates nothing once the session has seen one as large.
 func (s *Session) begin(entries []queue.Entry) {
 	s.entries = append(s.entries[:0], entries...)
-	s.decided = append(s.decided[:0], make([]bool, len(entries))...)
+	s.decided = s.decided[:0]
+	for range entries {
+		s.decided = append(s.decided, false)
+	}
 	m := entries[0].Msg
 	tx := &s.tx
-	tx.From = append(tx.From[:0], m.From...)
 	tx.Mail = smtpwire.MailParams{SMTPUTF8: m.SMTPUTF8 && needsUTF8(m, entries), Ret: smtpwire.Ret(m.Ret)}
 	switch m.Body {
 	case spool.Body8BitMIME:
@@ -251,13 +259,48 @@ func (s *Session) begin(entries []queue.Entry) {
 	case spool.BodyBinaryMIME:
 		tx.Mail.Body = smtpwire.BodyBinaryMIME
 	}
-	if m.EnvID != "" {
-		tx.Mail.EnvID = smtpwire.AppendXtext(nil, []byte(m.EnvID))
-	}
-	tx.To, tx.Rcpt = tx.To[:0], tx.Rcpt[:0]
+	// Write everything first, recording where each piece is, then slice:
+	// the arena may move while it grows.
+	a := s.arena[:0]
+	s.spans = s.spans[:0]
+	mark := func(start int) { s.spans = append(s.spans, [2]int{start, len(a)}) }
+	start := len(a)
+	a = append(a, m.From...)
+	mark(start)
+	start = len(a)
+	a = smtpwire.AppendXtext(a, []byte(m.EnvID))
+	mark(start)
+	tx.Rcpt = tx.Rcpt[:0]
 	for _, e := range entries {
-		tx.To = append(tx.To, []byte(e.Addr))
-		tx.Rcpt = append(tx.Rcpt, rcptParams(m, e.Index))
+		start = len(a)
+		a = append(a, e.Addr...)
+		mark(start)
+		var p smtpwire.RcptParams
+		typ, addr := "", ""
+		if rc := m.Recipient(e.Index); rc != nil {
+			p.Notify = smtpwire.Notify(rc.Notify)
+			typ, addr, _ = strings.Cut(rc.ORCPT, ";")
+		}
+		start = len(a)
+		a = append(a, typ...)
+		mark(start)
+		start = len(a)
+		a = smtpwire.AppendXtext(a, []byte(addr))
+		mark(start)
+		tx.Rcpt = append(tx.Rcpt, p)
+	}
+	s.arena = a
+	span := func(i int) []byte {
+		if sp := s.spans[i]; sp[1] > sp[0] {
+			return a[sp[0]:sp[1]:sp[1]]
+		}
+		return nil
+	}
+	tx.From, tx.Mail.EnvID = span(0), span(1)
+	tx.To = tx.To[:0]
+	for i := range entries {
+		tx.To = append(tx.To, span(2+3*i))
+		tx.Rcpt[i].ORCPTType, tx.Rcpt[i].ORCPT = span(3+3*i), span(4+3*i)
 	}
 	tx.Body = entries[0].Body
 }
@@ -296,33 +339,6 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// rcptParams carries the recipient's DSN parameters on (RFC 3461 §4.1, §4.2).
-func rcptParams(m *spool.Message, index uint16) smtpwire.RcptParams {
-	var p smtpwire.RcptParams
-	for i := range m.Recipients {
-		rc := &m.Recipients[i]
-		if rc.Index != index {
-			continue
-		}
-		p.Notify = smtpwire.Notify(rc.Notify)
-		if typ, addr, ok := cut(rc.ORCPT, ';'); ok {
-			p.ORCPTType = []byte(typ)
-			p.ORCPT = smtpwire.AppendXtext(nil, []byte(addr))
-		}
-		break
-	}
-	return p
-}
-
-func cut(s string, sep byte) (before, after string, ok bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // rcptReply records a refused recipient at once; accepted ones wait for

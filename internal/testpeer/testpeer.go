@@ -6,10 +6,12 @@ package testpeer
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -80,4 +82,26 @@ func (l *Buffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// WaitRefused dials addr until the kernel refuses the connection (its
+// listener has closed), failing the test if that takes over limit or a
+// dial fails any other way.
+func WaitRefused(t testing.TB, addr string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			if !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Fatalf("dial %s: %v, want connection refused", addr, err)
+			}
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still accepts connections after %v", addr, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
