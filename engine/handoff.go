@@ -119,6 +119,7 @@ func routeWaiting(ctx context.Context, rt *queue.Router, id spool.ID, m *spool.M
 func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, logf func(string, ...any)) {
 	rt := queue.NewRouter(inboxes, -1)
 	msgs, rcpts := 0, 0
+	start := time.Now()
 	err := sp.Scan(func(m *spool.Message) error {
 		if !routeWaiting(ctx, rt, m.ID, m, nil) {
 			return ctx.Err() // stopping: the rest is found at the next start
@@ -132,7 +133,8 @@ func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, logf 
 		return
 	}
 	if msgs > 0 {
-		logf("volleyd: %d messages, %d recipients queued from the spool", msgs, rcpts)
+		logf("volleyd: %d messages, %d recipients queued from the spool in %v", msgs, rcpts,
+			time.Since(start).Round(time.Millisecond))
 	}
 }
 
