@@ -2,6 +2,7 @@ package spool
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
@@ -80,8 +81,12 @@ func (c *compressor) encode(dst, body []byte) []byte {
 	}
 	switch codec {
 	case CodecS2:
+		// Straight into dst (a pooled buffer): s2.Encode writes in place
+		// when given room for its worst case, so no body-sized garbage.
 		dst = append(dst, tagS2)
-		return append(dst, s2.Encode(nil, body)...)
+		n := len(dst)
+		dst = slices.Grow(dst, s2.MaxEncodedLen(len(body)))
+		return dst[:n+len(s2.Encode(dst[n:cap(dst)], body))]
 	default:
 		return c.enc.EncodeAll(body, append(dst, tagZstd))
 	}

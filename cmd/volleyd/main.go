@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"syscall"
 
 	"github.com/volleymta/volley/engine"
@@ -25,24 +24,22 @@ func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("volleyd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "config file (default: the embedded default config)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (perf/: profiles and PGO)")
+	var prof profiles
+	fs.StringVar(&prof.cpu, "cpuprofile", "", "write a CPU profile of the whole run to this file (perf/: profiles and PGO)")
+	fs.StringVar(&prof.heap, "memprofile", "", "write a heap profile to this file at exit")
+	fs.StringVar(&prof.mutex, "mutexprofile", "", "sample lock contention and write its profile to this file at exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "volleyd: --cpuprofile:", err)
-			return 1
-		}
-		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}()
+	if err := prof.start(); err != nil {
+		fmt.Fprintln(stderr, "volleyd:", err)
+		return 1
 	}
+	defer func() {
+		if err := prof.stop(); err != nil {
+			fmt.Fprintln(stderr, "volleyd:", err)
+		}
+	}()
 	cfg := config.Default()
 	if *path != "" {
 		var probs []config.Problem

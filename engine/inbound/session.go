@@ -331,15 +331,22 @@ func (ss *session) recipient(cmd *smtpwire.Command) {
 }
 
 // commit hands the message to the Committer; input waits for the outcome.
+// addedHeadersRoom is what the headers commit adds usually take; more
+// (a long TLS cipher name, an IPv6 client) only costs one more growth.
+const addedHeadersRoom = 512
+
 func (ss *session) commit() {
 	tx := &ss.tx
 	now := time.Now()
 	m := &spool.Message{From: tx.from, EnvID: tx.envID, Ret: tx.ret, Body: tx.body, SMTPUTF8: tx.utf8,
 		VMTA: ss.src.DefaultVirtualMTA, Origin: "smtp " + ss.remote.Addr().String(), Received: now,
 		Recipients: append([]spool.Recipient(nil), tx.rcpts...)}
-	var body []byte
+	// One allocation for the stored body: room for the message and the
+	// headers we add (Received, Message-ID, Date), so the appends below
+	// never grow it (the body then lives in the queue until delivered).
+	body := make([]byte, 0, len(ss.srv.Body)+addedHeadersRoom)
 	if ss.src.AddReceivedHeader {
-		body = appendReceived(nil, ss, now)
+		body = appendReceived(body, ss, now)
 	}
 	body = appendMissingHeaders(body, ss.srv.Body, ss, now)
 	body, rt := appendRouted(body, ss.srv.Body, ss)
