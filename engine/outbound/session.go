@@ -578,11 +578,32 @@ func replyString(r *smtpwire.ParsedReply) string {
 	if r.Code == 0 {
 		return ""
 	}
-	return formatReply(r.Code, r.Enh, string(r.AppendText(nil)))
+	// Built on the stack: the string the settler keeps is the only
+	// allocation (one per delivery, gated by bench/gate).
+	var buf [256]byte
+	b := appendReplyHead(buf[:0], r.Code, r.Enh)
+	if n := len(b); r.Lines > 0 {
+		b = r.AppendText(append(b, ' '))
+		if len(b) == n+1 {
+			b = b[:n] // no text after all
+		}
+	}
+	return string(b)
 }
 
 func formatReply(code smtpwire.Code, enh smtpwire.Enhanced, text string) string {
-	b := strconv.AppendInt(nil, int64(code), 10)
+	var buf [256]byte
+	b := appendReplyHead(buf[:0], code, enh)
+	if text != "" {
+		b = append(b, ' ')
+		b = append(b, text...)
+	}
+	return string(b)
+}
+
+// appendReplyHead appends "CODE" or "CODE X.Y.Z".
+func appendReplyHead(b []byte, code smtpwire.Code, enh smtpwire.Enhanced) []byte {
+	b = strconv.AppendInt(b, int64(code), 10)
 	if !enh.IsZero() {
 		b = append(b, ' ')
 		b = strconv.AppendUint(b, uint64(enh.Class), 10)
@@ -591,9 +612,5 @@ func formatReply(code smtpwire.Code, enh smtpwire.Enhanced, text string) string 
 		b = append(b, '.')
 		b = strconv.AppendUint(b, uint64(enh.Detail), 10)
 	}
-	if text != "" {
-		b = append(b, ' ')
-		b = append(b, text...)
-	}
-	return string(b)
+	return b
 }
