@@ -22,6 +22,7 @@ type session struct {
 	// prev and next link the shard's open sessions (Shard.Drain).
 	prev, next *session
 	remote     netip.AddrPort
+	origin     string // "smtp CLIENT-IP", the spool's Origin, made once per session
 	local      netip.AddrPort
 
 	r   iouring.Reactor
@@ -331,6 +332,15 @@ func (ss *session) recipient(cmd *smtpwire.Command) {
 }
 
 // commit hands the message to the Committer; input waits for the outcome.
+// originName is the messages' Origin, built at the first commit (after
+// any PROXY header has named the real client).
+func (ss *session) originName() string {
+	if ss.origin == "" {
+		ss.origin = "smtp " + ss.remote.Addr().String()
+	}
+	return ss.origin
+}
+
 // addedHeadersRoom is what the headers commit adds usually take; more
 // (a long TLS cipher name, an IPv6 client) only costs one more growth.
 const addedHeadersRoom = 512
@@ -339,7 +349,7 @@ func (ss *session) commit() {
 	tx := &ss.tx
 	now := time.Now()
 	m := &spool.Message{From: tx.from, EnvID: tx.envID, Ret: tx.ret, Body: tx.body, SMTPUTF8: tx.utf8,
-		VMTA: ss.src.DefaultVirtualMTA, Origin: "smtp " + ss.remote.Addr().String(), Received: now,
+		VMTA: ss.src.DefaultVirtualMTA, Origin: ss.originName(), Received: now,
 		Recipients: append([]spool.Recipient(nil), tx.rcpts...)}
 	// One allocation for the stored body: room for the message and the
 	// headers we add (Received, Message-ID, Date), so the appends below
