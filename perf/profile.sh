@@ -82,8 +82,8 @@ sink_count() {
 	echo "${n:-0}"
 }
 
-# cpu_ticks PID prints utime+stime of a process in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# cpu_ticks PID prints a process's utime and stime in clock ticks.
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
 
 SINK_PORT=$(port)
 smtp-sink -c -u nobody "127.0.0.1:$SINK_PORT" 1024 >"$TMP/sink.out" 2>&1 &
@@ -91,9 +91,10 @@ SINK_PID=$!
 wait_port "$SINK_PORT"
 
 # run BINARY NAME [volleyd flags...]: one round into a fresh spool; sets SECS (until the
-# sink has every message) and CPU (volleyd's CPU seconds, read before it stops).
+# sink has every message), CPU and USERCPU (volleyd's CPU seconds in all and in user space,
+# read before it stops: PGO can only change the user part).
 run() {
-	local bin=$1 name=$2 before start end t0 t1 vport dns
+	local bin=$1 name=$2 before start end t0 t1 u0 s0 u1 s1 vport dns
 	shift 2
 	vport=$(port)
 	dns=$(port)
@@ -119,7 +120,10 @@ run() {
 	wait "$VOLLEYD_PID" || die "volleyd ($name) exited with status $?"
 	VOLLEYD_PID=""
 	SECS=$(awk "BEGIN { printf \"%.3f\", $end - $start }")
-	CPU=$(awk "BEGIN { printf \"%.3f\", ($t1 - $t0) / $(getconf CLK_TCK) }")
+	read -r u0 s0 <<<"$t0"
+	read -r u1 s1 <<<"$t1"
+	CPU=$(awk "BEGIN { printf \"%.3f\", ($u1 + $s1 - $u0 - $s0) / $(getconf CLK_TCK) }")
+	USERCPU=$(awk "BEGIN { printf \"%.3f\", ($u1 - $u0) / $(getconf CLK_TCK) }")
 }
 
 case $MODE in
@@ -148,22 +152,29 @@ compare)
 	[ -f cmd/volleyd/default.pgo ] || die "no cmd/volleyd/default.pgo (make profile pgo)"
 	go build -pgo=off -o "$TMP/volleyd-nopgo" ./cmd/volleyd
 	go build -pgo=cmd/volleyd/default.pgo -o "$TMP/volleyd-pgo" ./cmd/volleyd
-	declare -A secs cpu
+	declare -A secs cpu user
 	for r in $(seq 1 "$ROUNDS"); do
 		for b in nopgo pgo; do
 			run "$TMP/volleyd-$b" "$b"
 			secs[$b]+="$SECS "
 			cpu[$b]+="$CPU "
-			log "round $r $b: $SECS s, volleyd CPU $CPU s"
+			user[$b]+="$USERCPU "
+			log "round $r $b: $SECS s, volleyd CPU $CPU s (user $USERCPU s)"
 		done
 	done
-	echo "| build | msgs/s (median of $ROUNDS) | volleyd CPU us/msg (median) | rounds: s / CPU s |"
-	echo "|---|---:|---:|---|"
+	median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+	echo "| build | msgs/s (median of $ROUNDS) | volleyd CPU us/msg (median) | of which user | rounds: s / CPU s / user s |"
+	echo "|---|---:|---:|---:|---|"
 	for b in nopgo pgo; do
-		med_s=$(printf '%s\n' ${secs[$b]} | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-		med_c=$(printf '%s\n' ${cpu[$b]} | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-		printf '| %s | %.0f | %.1f | %s/ %s|\n' "$b" "$(awk "BEGIN { print $MESSAGES / $med_s }")" \
-			"$(awk "BEGIN { print $med_c * 1e6 / $MESSAGES }")" "${secs[$b]}" "${cpu[$b]}"
+		# shellcheck disable=SC2086 # the lists are space-separated numbers
+		med_s=$(median ${secs[$b]})
+		# shellcheck disable=SC2086
+		med_c=$(median ${cpu[$b]})
+		# shellcheck disable=SC2086
+		med_u=$(median ${user[$b]})
+		printf '| %s | %.0f | %.1f | %.1f | %s/ %s/ %s|\n' "$b" "$(awk "BEGIN { print $MESSAGES / $med_s }")" \
+			"$(awk "BEGIN { print $med_c * 1e6 / $MESSAGES }")" "$(awk "BEGIN { print $med_u * 1e6 / $MESSAGES }")" \
+			"${secs[$b]}" "${cpu[$b]}" "${user[$b]}"
 	done
 	;;
 *) die "unknown mode $MODE (profile or compare)" ;;
