@@ -1,0 +1,230 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// fdMargin is the descriptors left to volleyd beyond those it holds at idle
+// when the benchmark sizes its load: Pebble opens table files and its WAL
+// as it runs, and a connection refused for want of a descriptor is not one
+// the benchmark wants to count.
+const fdMargin = 64
+
+// nofileNeed is the RLIMIT_NOFILE volleyd needs for n connections.
+func nofileNeed(n int) uint64 { return uint64(n) + 1024 }
+
+// limitsReport says what the benchmark tried on the descriptor limits.
+type limitsReport struct {
+	// NofileWanted is the RLIMIT_NOFILE asked for volleyd (inherited from
+	// this process); RaiseError why it was refused, or "".
+	NofileWanted uint64 `json:"nofile_wanted"`
+	RaiseError   string `json:"nofile_raise_error"`
+	// NrOpen is fs.nr_open, the ceiling of any RLIMIT_NOFILE; NrOpenSet
+	// says the benchmark raised it (and restores it at exit).
+	NrOpen    uint64 `json:"nr_open"`
+	NrOpenSet bool   `json:"nr_open_raised"`
+	// Somaxconn and PortRange are read, not changed: volleyd's listen
+	// backlog (4096) and the source-address spread make changes needless.
+	Somaxconn string `json:"somaxconn"`
+	PortRange string `json:"ip_local_port_range"`
+
+	restoreNrOpen string
+}
+
+// raiseLimits raises fs.nr_open if it is below what n connections need and
+// this process's RLIMIT_NOFILE (soft and hard) to that value, so volleyd,
+// started afterwards, inherits it. unix.Setrlimit goes through the syscall
+// package, so children get the new limit rather than the one Go saved at
+// start-up. A refusal is reported, not fatal: the run then holds what the
+// old limit allows.
+func raiseLimits(n int) *limitsReport {
+	rep := &limitsReport{NofileWanted: nofileNeed(n)}
+	rep.Somaxconn = readSysctl("net/core/somaxconn")
+	rep.PortRange = strings.Join(strings.Fields(readSysctl("net/ipv4/ip_local_port_range")), "-")
+	old := readSysctl("fs/nr_open")
+	nrOpen, _ := strconv.ParseUint(old, 10, 64)
+	rep.NrOpen = nrOpen
+	if nrOpen < rep.NofileWanted {
+		if err := writeSysctl("fs/nr_open", strconv.FormatUint(rep.NofileWanted, 10)); err == nil {
+			rep.NrOpen, rep.NrOpenSet, rep.restoreNrOpen = rep.NofileWanted, true, old
+		}
+	}
+	var cur unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &cur); err != nil {
+		rep.RaiseError = fmt.Sprintf("getrlimit(RLIMIT_NOFILE): %v", err)
+		return rep
+	}
+	if cur.Cur >= rep.NofileWanted {
+		return rep // never lower a limit
+	}
+	want := unix.Rlimit{Cur: rep.NofileWanted, Max: max(cur.Max, rep.NofileWanted)}
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &want); err != nil {
+		rep.RaiseError = fmt.Sprintf("setrlimit(RLIMIT_NOFILE, %d): %v", want.Cur, err)
+	}
+	return rep
+}
+
+// restore undoes raiseLimits' sysctl change.
+func (rep *limitsReport) restore() error {
+	if rep.restoreNrOpen == "" {
+		return nil
+	}
+	return writeSysctl("fs/nr_open", rep.restoreNrOpen)
+}
+
+func readSysctl(name string) string {
+	b, err := os.ReadFile("/proc/sys/" + name)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func writeSysctl(name, v string) error {
+	return os.WriteFile("/proc/sys/"+name, []byte(v+"\n"), 0)
+}
+
+// nofileOf returns a process's RLIMIT_NOFILE (soft, hard) from
+// /proc/PID/limits.
+func nofileOf(pid int) (soft, hard uint64, err error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/limits")
+	if err != nil {
+		return 0, 0, err
+	}
+	return parseNofile(b)
+}
+
+// parseNofile finds the "Max open files  SOFT  HARD  files" line of a
+// /proc limits file ("unlimited" counts as the largest value).
+func parseNofile(limits []byte) (soft, hard uint64, err error) {
+	for line := range bytes.Lines(limits) {
+		rest, ok := bytes.CutPrefix(line, []byte("Max open files"))
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) < 2 {
+			break
+		}
+		if soft, err = limitValue(string(f[0])); err == nil {
+			hard, err = limitValue(string(f[1]))
+		}
+		return soft, hard, err
+	}
+	return 0, 0, fmt.Errorf("no \"Max open files\" line")
+}
+
+func limitValue(s string) (uint64, error) {
+	if s == "unlimited" {
+		return ^uint64(0), nil
+	}
+	return strconv.ParseUint(s, 10, 64)
+}
+
+// openFDs counts a process's open descriptors.
+func openFDs(pid int) (int, error) {
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	return len(ents), err
+}
+
+// procStatusBytes returns a "NAME: N kB" field of /proc/PID/status (VmRSS)
+// in bytes.
+func procStatusBytes(pid int, name string) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	return statusField(b, name)
+}
+
+// statusField finds "NAME: N kB" in the text of a /proc status file.
+func statusField(status []byte, name string) (int64, error) {
+	for line := range bytes.Lines(status) {
+		rest, ok := bytes.CutPrefix(line, []byte(name+":"))
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) != 2 || string(f[1]) != "kB" {
+			break
+		}
+		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		return kb << 10, nil
+	}
+	return 0, fmt.Errorf("no %s line", name)
+}
+
+// tcpMemBytes returns the kernel's TCP socket buffer memory (the "mem"
+// pages of /proc/net/sockstat's TCP line), for every socket on the host:
+// both ends of a loopback connection count.
+func tcpMemBytes() int64 {
+	b, err := os.ReadFile("/proc/net/sockstat")
+	if err != nil {
+		return 0
+	}
+	return parseSockstatMem(b) * int64(os.Getpagesize())
+}
+
+// parseSockstatMem returns the pages of "TCP: ... mem N" in sockstat text.
+func parseSockstatMem(b []byte) int64 {
+	for line := range bytes.Lines(b) {
+		rest, ok := bytes.CutPrefix(line, []byte("TCP:"))
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(rest)
+		for i := 0; i+1 < len(f); i += 2 {
+			if string(f[i]) == "mem" {
+				n, _ := strconv.ParseInt(string(f[i+1]), 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// clockTick is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on
+// every Linux architecture Go supports).
+const clockTick = 10 * time.Millisecond
+
+// cpuTime returns a process's user plus system CPU time so far, from
+// /proc/PID/stat (every thread, io_uring's workers included).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(b)
+}
+
+// parseStatCPU reads utime and stime (fields 14 and 15) of a stat line;
+// the fields are counted after the command name's closing parenthesis,
+// since the name may hold spaces.
+func parseStatCPU(b []byte) (time.Duration, error) {
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("stat: no command name")
+	}
+	f := bytes.Fields(b[i+1:]) // f[0] is field 3 (state)
+	if len(f) < 13 {
+		return 0, fmt.Errorf("stat: %d fields", len(f)+2)
+	}
+	u, err1 := strconv.ParseUint(string(f[11]), 10, 64)
+	s, err2 := strconv.ParseUint(string(f[12]), 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("stat: bad utime or stime")
+	}
+	return time.Duration(u+s) * clockTick, nil
+}
