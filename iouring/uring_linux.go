@@ -48,6 +48,8 @@ type uringReactor struct {
 	ts   syscall.Timespec
 	// resumed lists connections with held data to deliver.
 	resumed []Conn
+	// ops is inFlight's scratch list.
+	ops [4]uint8
 }
 
 // Operation kinds in the top byte of user_data.
@@ -229,16 +231,42 @@ func rawSockaddr(ap netip.AddrPort, sa *unix.RawSockaddrAny) uint32 {
 
 func (u *uringReactor) closeSocket(slot uint32, cn *conn) {
 	if cn.fd >= 0 {
-		// Cancel every operation on the fd, then close it (hard link: the
-		// close runs even when there was nothing to cancel). The kernel
-		// holds the socket open while a multishot receive refers to it.
-		e := u.prep(opCancel, slot, cn, giouring.OpAsyncCancel, cn.fd, 0, 0)
-		e.OpcodeFlags = giouring.AsyncCancelFd | giouring.AsyncCancelAll
-		e.Flags |= giouring.SqeIOHardlink
+		// Cancel what is in flight on the socket, then close it (the kernel
+		// holds the socket open while a multishot receive refers to it).
+		// Each cancel names its operation's user_data, which the kernel
+		// finds by hash: a cancel by fd matches against every armed request
+		// of the ring, and cost 0.3 ms of kernel CPU per close with 20,000
+		// connections open. Hard links: the close runs even when a cancel
+		// finds nothing (its operation completed meanwhile).
+		for _, op := range u.inFlight(cn) {
+			e := u.prep(opCancel, slot, cn, giouring.OpAsyncCancel, -1, uintptr(userData(op, cn.gen, slot)), 0)
+			e.Flags |= giouring.SqeIOHardlink
+		}
 		u.prep(opClose, slot, cn, giouring.OpClose, cn.fd, 0, 0)
 		cn.fd = -1
 	}
 	u.maybeRelease(slot, cn)
+}
+
+// inFlight lists the operations that may be in flight on cn's socket: the
+// listener's multishot accept, a connect (with its linked timeout, which
+// goes with it), the multishot receive (also while a cancel of it is on
+// its way) and the one send.
+func (u *uringReactor) inFlight(cn *conn) []uint8 {
+	ops := u.ops[:0]
+	if cn.accept != nil {
+		ops = append(ops, opAccept)
+	}
+	if cn.dialArgs != nil {
+		ops = append(ops, opConnect)
+	}
+	if cn.recv != recvIdle {
+		ops = append(ops, opRecv)
+	}
+	if cn.sendBusy {
+		ops = append(ops, opSend)
+	}
+	return ops
 }
 
 // maybeRelease frees a closed slot once its last completion has arrived.
