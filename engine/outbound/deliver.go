@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/volleymta/volley/engine/config"
@@ -431,12 +432,26 @@ func (st *queueState) connect() bool {
 	if _, err := Dial(d.o.Reactor, Target{Remote: addr, Source: src, MX: host, VMTA: member}, opts, st); err != nil {
 		d.o.Logf("outbound: %s: connect to %s (%s): %v", st.q.Key, host, addr, err)
 		d.o.Slots.release(member, st.q.Key.VMTA)
+		if localShortage(err) {
+			// Out of descriptors or socket memory here: the host is not at
+			// fault, so the queue is not deferred; it tries again soon.
+			st.next--
+			st.kickAfter(slotRetry)
+			return false
+		}
 		st.failed++
 		return false
 	}
 	st.conns++
 	st.sourceOf(src).conns++
 	return true
+}
+
+// localShortage reports a connect that failed for want of a local
+// resource (descriptors, socket buffers), not because of the remote.
+func localShortage(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
 }
 
 // sourceCount is how many source addresses the vMTA or pool turns over.

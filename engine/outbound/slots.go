@@ -7,11 +7,13 @@ import (
 )
 
 // Slots caps connections per virtual MTA and per pool over every queue and
-// every shard (max-smtp-out in <virtual-mta> and <virtual-mta-pool>): one
-// atomic count per capped name, in a map fixed at start, so taking a slot
-// is lock-free. Safe for concurrent use.
+// every shard (max-smtp-out in <virtual-mta> and <virtual-mta-pool>), and
+// all outbound connections together (total-max-smtp-out): one atomic
+// count per cap, in a map fixed at start, so taking a slot is lock-free.
+// Safe for concurrent use.
 type Slots struct {
 	byName map[string]*slot
+	total  *slot // nil when total-max-smtp-out is 0 (no cap)
 }
 
 type slot struct {
@@ -33,23 +35,32 @@ func NewSlots(cfg *config.Config) *Slots {
 			s.byName[p.Name] = &slot{limit: int32(p.MaxSMTPOut)}
 		}
 	}
-	if len(s.byName) == 0 {
+	if cfg.Global.TotalMaxSMTPOut > 0 {
+		s.total = &slot{limit: int32(cfg.Global.TotalMaxSMTPOut)}
+	}
+	if len(s.byName) == 0 && s.total == nil {
 		return nil
 	}
 	return s
 }
 
 // acquire takes a connection slot of vmta and of pool (either may be "" or
-// uncapped); false when either is full, and then it holds nothing.
+// uncapped) and one of the total; false when any is full, and then it
+// holds nothing.
 func (s *Slots) acquire(vmta, pool string) bool {
 	if s == nil {
 		return true
 	}
+	if !s.total.take() {
+		return false
+	}
 	if !s.take(vmta) {
+		s.total.give()
 		return false
 	}
 	if pool != vmta && !s.take(pool) {
 		s.give(vmta)
+		s.total.give()
 		return false
 	}
 	return true
@@ -64,10 +75,16 @@ func (s *Slots) release(vmta, pool string) {
 	if pool != vmta {
 		s.give(pool)
 	}
+	s.total.give()
 }
 
-func (s *Slots) take(name string) bool {
-	sl := s.byName[name]
+func (s *Slots) take(name string) bool { return s.byName[name].take() }
+
+func (s *Slots) give(name string) { s.byName[name].give() }
+
+// take counts one more connection unless the cap is reached; a nil slot
+// is no cap.
+func (sl *slot) take() bool {
 	if sl == nil {
 		return true
 	}
@@ -78,8 +95,8 @@ func (s *Slots) take(name string) bool {
 	return true
 }
 
-func (s *Slots) give(name string) {
-	if sl := s.byName[name]; sl != nil {
+func (sl *slot) give() {
+	if sl != nil {
 		sl.used.Add(-1)
 	}
 }

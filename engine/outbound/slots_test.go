@@ -65,3 +65,38 @@ func TestSlots(t *testing.T) {
 		t.Fatalf("peak %d over the cap of 2", peak)
 	}
 }
+
+// TestSlotsTotal: total-max-smtp-out caps all connections together, and an
+// acquire refused by a vMTA's own cap gives its share of the total back.
+func TestSlotsTotal(t *testing.T) {
+	cfg, probs := config.LoadText("t.conf", []byte(`total-max-smtp-out 3
+<virtual-mta a>
+    smtp-source-host 127.0.0.2 a.test
+    max-smtp-out 1
+</virtual-mta>
+<virtual-mta b>
+    smtp-source-host 127.0.0.3 b.test
+</virtual-mta>
+`))
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	s := NewSlots(cfg)
+	if !s.acquire("a", "a") || s.acquire("a", "a") {
+		t.Fatal("vMTA a's cap of 1")
+	}
+	if !s.acquire("b", "b") || !s.acquire("b", "b") {
+		t.Fatal("the refused acquire of a kept a share of the total")
+	}
+	if s.acquire("b", "b") || s.acquire("", "") {
+		t.Fatal("the total of 3 let a fourth connection through")
+	}
+	s.release("a", "a")
+	if !s.acquire("b", "b") {
+		t.Fatal("a release did not free a share of the total")
+	}
+	only, _ := config.LoadText("t.conf", []byte("total-max-smtp-out 1\n"))
+	if s := NewSlots(only); s == nil || !s.acquire("", "") || s.acquire("", "") {
+		t.Fatal("a total cap alone must make Slots that hold it")
+	}
+}
