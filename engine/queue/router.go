@@ -25,13 +25,19 @@ func NewRouter(inboxes []*Inbox, self int) *Router {
 
 // Route hands every recipient of m, stored under id, to its owner. m's
 // recipients must carry their spool Index (spool.Append sets it). body
-// (may be nil) is the stored message, shared read-only from now on, as m
-// is. Records an owner has no room for wait in the backlog: call Flush
-// later while Pending is not zero.
+// is the stored message, shared read-only from now on, as m is; when body
+// is nil the recipients go cold, without m either (the deliverer reads
+// both from the spool when they are due, so a million recipients queued
+// at start do not keep a million envelopes). Records an owner has no room
+// for wait in the backlog: call Flush later while Pending is not zero.
 func (rt *Router) Route(id spool.ID, m *spool.Message, body []byte) {
+	msg := m
+	if body == nil {
+		msg = nil
+	}
 	for i := range m.Recipients {
 		rc := &m.Recipients[i]
-		rt.Send(Ready{ID: id, Index: rc.Index, Key: KeyFor(rc.Addr, m.VMTA), Addr: rc.Addr, Msg: m, Body: body,
+		rt.Send(Ready{ID: id, Index: rc.Index, Key: KeyFor(rc.Addr, m.VMTA), Addr: rc.Addr, Msg: msg, Body: body,
 			Attempts: rc.Attempts, Next: rc.NextAttempt})
 	}
 }
