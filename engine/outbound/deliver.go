@@ -80,8 +80,11 @@ type Deliverer struct {
 	// poolRR and hostRR turn the pools' members and the vMTAs' source
 	// hosts round-robin, one step per connection.
 	poolRR, hostRR uint32
-	// blocked are queues a vMTA or pool cap (Slots) held back.
+	// blocked are queues a connection cap (Slots) held back, in order,
+	// each once; idlers are queues that may have idle sessions (entries
+	// whose sessions all went are dropped as they are met).
 	blocked []*queueState
+	idlers  []*queueState
 }
 
 // NewDeliverer returns a Deliverer; call it only on o.Reactor's loop.
@@ -119,8 +122,12 @@ type queueState struct {
 	// plain lists addresses whose TLS handshake failed, with until when
 	// they get opportunistic mail in the clear.
 	plain map[netip.AddrPort]time.Time
-	// idle are open sessions waiting for mail (connection-idle-timeout).
-	idle []*Session
+	// idle are open sessions waiting for mail (connection-idle-timeout);
+	// listedIdle: the queue is in the Deliverer's idlers.
+	idle       []*Session
+	listedIdle bool
+	// blocked: the queue is in the Deliverer's blocked list.
+	blocked bool
 	// downUntil: every address failed; until then new arrivals wait
 	// without a connection attempt each (downReason says why).
 	downUntil  time.Time
@@ -405,11 +412,14 @@ func (st *queueState) connect() bool {
 	if !allowed {
 		st.next-- // the same address next time
 		if full {
-			// A vMTA or pool cap: idle sessions of other queues give their
-			// slots up; a close on this shard kicks the queue, one on
+			// A connection cap: an idle session of another queue gives
+			// its slot up; a close on this shard kicks the queue, one on
 			// another shard is seen within slotRetry.
-			d.blocked = append(d.blocked, st)
-			d.quitIdle(st)
+			if !st.blocked {
+				st.blocked = true
+				d.blocked = append(d.blocked, st)
+			}
+			d.quitOneIdle(st)
 			wait = max(wait, slotRetry)
 		}
 		if wait > 0 {
@@ -531,7 +541,7 @@ func maxDuration(a, b time.Duration) time.Duration {
 func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 	q := st.q
 	if q.Ready() == 0 {
-		st.idle = append(st.idle, s)
+		st.addIdle(s)
 		return nil, true
 	}
 	st.batch = q.Take(st.batch[:0], st.ds.MaxRcptPerMessage)
@@ -558,7 +568,7 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 	// follows the spool read.
 	q.Return(st.batch)
 	st.warm()
-	st.idle = append(st.idle, s)
+	st.addIdle(s)
 	return nil, true
 }
 
@@ -711,28 +721,58 @@ func (st *queueState) Closed(s *Session, err error) {
 	st.d.Kick(st.q)
 }
 
-// quitIdle ends the idle sessions of the shard's other queues, whose slots
-// under a vMTA or pool cap the queue st waits for.
-func (d *Deliverer) quitIdle(st *queueState) {
-	for _, other := range d.queues {
-		if other == st {
-			continue
-		}
-		for _, s := range other.idle {
-			s.QuitIdle()
-		}
-		other.idle = other.idle[:0]
+// addIdle parks a session that has no mail for now.
+func (st *queueState) addIdle(s *Session) {
+	st.idle = append(st.idle, s)
+	if !st.listedIdle {
+		st.listedIdle = true
+		st.d.idlers = append(st.d.idlers, st)
 	}
 }
 
-// unblock kicks the queues a vMTA or pool cap held back: a slot is free.
-func (d *Deliverer) unblock() {
-	if len(d.blocked) == 0 {
+// quitOneIdle ends one idle session of another of the shard's queues, so
+// that its slot can go to st. One per refused connect: with a thousand
+// queues behind one cap, ending every idle session on each refusal (or
+// scanning every queue for them) took the loop over.
+func (d *Deliverer) quitOneIdle(st *queueState) {
+	for i := len(d.idlers) - 1; i >= 0; i-- {
+		other := d.idlers[i]
+		if len(other.idle) == 0 {
+			other.listedIdle = false
+			last := len(d.idlers) - 1
+			d.idlers[i] = d.idlers[last]
+			d.idlers[last] = nil
+			d.idlers = d.idlers[:last]
+			continue
+		}
+		if other == st {
+			continue
+		}
+		s := other.idle[0]
+		other.idle = append(other.idle[:0], other.idle[1:]...)
+		s.QuitIdle()
 		return
 	}
-	blocked := d.blocked
-	d.blocked = nil
-	for _, st := range blocked {
+}
+
+// unblockBatch is how many held-back queues one freed slot kicks: the
+// first may be held by another cap (its vMTA's), and the rest try again
+// within slotRetry anyway.
+const unblockBatch = 4
+
+// unblock kicks the first queues a cap held back: a slot is free.
+func (d *Deliverer) unblock() {
+	n := min(len(d.blocked), unblockBatch)
+	if n == 0 {
+		return
+	}
+	var kick [unblockBatch]*queueState
+	copy(kick[:], d.blocked)
+	rest := copy(d.blocked, d.blocked[n:])
+	clear(d.blocked[rest:])
+	d.blocked = d.blocked[:rest]
+	for _, st := range kick[:n] {
+		st.blocked = false
 		d.Kick(st.q)
 	}
 }
