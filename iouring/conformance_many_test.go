@@ -11,13 +11,14 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/volleymta/volley/internal/emul"
 )
 
 // raiseNofile raises RLIMIT_NOFILE (soft and hard to 65536 when allowed,
@@ -193,7 +194,7 @@ func manyClientsChild(t *testing.T, addr string, total int, allOpen func()) time
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*waitLimit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestManyClientsHelper$", "-test.count=1")
+	cmd := emul.CommandContext(ctx, os.Args[0], "-test.run=^TestManyClientsHelper$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envManyAddr+"="+addr, fmt.Sprintf("VOLLEY_TEST_MANY_CLIENTS_N=%d", total))
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -207,8 +208,9 @@ func manyClientsChild(t *testing.T, addr string, total int, allOpen func()) time
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		if errors.Is(err, syscall.ENOEXEC) {
-			// Under qemu-user the test binary cannot exec itself.
-			t.Skipf("cannot re-run the test binary for the client side (emulated?): %v", err)
+			// Under qemu-user without binfmt_misc the test binary cannot
+			// exec itself; VOLLEY_QEMU names the emulator to run it with.
+			t.Skipf("cannot re-run the test binary for the client side (emulated without %s?): %v", emul.Env, err)
 		}
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/volleymta/volley/internal/emul"
 )
 
 // The crash test: TestCrash re-executes the test binary as a child running
@@ -169,7 +171,7 @@ type crashAck struct {
 // acknowledged.
 func runCrashChild(t *testing.T, dir string, base uint64, delay time.Duration) []crashAck {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd := emul.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir, crashBaseEnv+"="+strconv.FormatUint(base, 10))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -188,11 +190,11 @@ func runCrashChild(t *testing.T, dir string, base uint64, delay time.Duration) [
 	case <-done:
 		_ = cmd.Wait()
 		t.Fatalf("child ended before it was ready; stderr:\n%s", stderr.String())
-	case <-time.After(20 * time.Second):
+	case <-time.After(emul.Scale(20 * time.Second)):
 		_ = cmd.Process.Kill()
 		<-done
 		_ = cmd.Wait()
-		t.Fatalf("child not ready after 20s; stderr:\n%s", stderr.String())
+		t.Fatalf("child not ready after %v; stderr:\n%s", emul.Scale(20*time.Second), stderr.String())
 	}
 	time.Sleep(delay)
 	if err := cmd.Process.Kill(); err != nil { // SIGKILL

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+
+	"github.com/volleymta/volley/internal/emul"
 )
 
 // Fault injection: a crashable MemFS wrapped by errorfs, with an injector
@@ -316,7 +317,7 @@ func TestFaultConcurrentChild(t *testing.T) {
 // cannot prevent that, so the test reports it and skips, unless
 // SPOOL_FAULT_STRICT=1.
 func runFaultChild(t *testing.T, kind string) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFaultConcurrentChild$", "-test.count=1", "-test.v")
+	cmd := emul.Command(os.Args[0], "-test.run=^TestFaultConcurrentChild$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), faultChildEnv+"="+kind)
 	out, err := cmd.CombinedOutput()
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

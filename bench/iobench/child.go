@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/volleymta/volley/internal/emul"
 	"github.com/volleymta/volley/iouring"
 )
 
@@ -112,7 +113,9 @@ func startServer(kind string, shards int, timeout time.Duration) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, serveFlag+kind, "-addr=127.0.0.1:0", fmt.Sprintf("-shards=%d", shards))
+	// Through the emulator VOLLEY_QEMU names, if any: without binfmt_misc an
+	// emulated process cannot exec its own binary.
+	cmd := emul.Command(exe, serveFlag+kind, "-addr=127.0.0.1:0", fmt.Sprintf("-shards=%d", shards))
 	cmd.Stderr = os.Stderr
 	// Pdeathsig kills the child if the parent dies without cleaning up; the
 	// stdin pipe is the second line of defence (EOF ends the child).

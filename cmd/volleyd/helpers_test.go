@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/volleymta/volley/internal/emul"
 	"github.com/volleymta/volley/internal/testpeer"
 	"github.com/volleymta/volley/spool"
 )
@@ -150,7 +151,7 @@ func startVolleyd(t *testing.T, source, conf string) *daemon {
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(os.Args[0], "--config", path)
+		cmd := emul.Command(os.Args[0], "--config", path)
 		cmd.Env = append(os.Environ(), childEnv+"=1")
 		cmd.Dir = dir
 		p, err := startProcess(cmd)
