@@ -117,7 +117,7 @@ func TestRouterHandsOffAndBacklogs(t *testing.T) {
 	}
 	for _, d := range theirs {
 		q := tables[1].Queue(Key{Domain: d, VMTA: "v"})
-		if q == nil || q.Len() != 1 || q.ready[0].ID != id {
+		if q == nil || q.Len() != 1 || q.Head().ID != id {
 			t.Errorf("queue %s/v on shard 1: %+v", d, q)
 		}
 	}

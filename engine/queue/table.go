@@ -30,65 +30,80 @@ type Entry struct {
 type Queue struct {
 	Key   Key
 	t     *Table
-	ready []Entry
+	ready fifo
 	later laterHeap
 	// InFlight counts recipients taken for delivery and not yet settled.
 	InFlight int
 }
 
 // Ready returns the number of recipients due now.
-func (q *Queue) Ready() int { return len(q.ready) }
+func (q *Queue) Ready() int { return q.ready.len() }
 
 // Len returns the number of recipients the queue holds, in flight included.
-func (q *Queue) Len() int { return len(q.ready) + len(q.later) + q.InFlight }
+func (q *Queue) Len() int { return q.ready.len() + len(q.later) + q.InFlight }
 
 // Take removes and returns the next transaction's recipients: the oldest
-// due recipient and the other due recipients of the same message, up to
-// max (0: no limit), appended to dst. They count as in flight until
-// Settle or Defer.
+// due recipient and the other due recipients of the same message near it
+// (see takeGap), up to max (0: no limit), appended to dst. They count as
+// in flight until Settle or Defer.
 func (q *Queue) Take(dst []Entry, max int) []Entry {
-	if len(q.ready) == 0 {
+	r := q.ready.items()
+	if len(r) == 0 {
 		return dst
 	}
-	id := q.ready[0].ID
-	kept := q.ready[:0]
-	n := 0
-	for _, e := range q.ready {
-		if e.ID == id && (max <= 0 || n < max) {
-			q.t.hot -= int64(len(e.Body))
-			dst = append(dst, e)
-			n++
+	id := r[0].ID
+	// A message's recipients arrive together (Router.Route hands them over
+	// in a row), so the others are next to the head or close: look until
+	// takeGap others in a row, not through the whole backlog. One found
+	// later goes in a later transaction.
+	last, n, gap := 0, 0, 0
+	for i := 0; i < len(r) && gap <= takeGap && (max <= 0 || n < max); i++ {
+		if r[i].ID != id {
+			gap++
 			continue
 		}
-		kept = append(kept, e)
+		q.t.hot -= int64(len(r[i].Body))
+		dst = append(dst, r[i])
+		last, gap = i, 0
+		n++
 	}
-	clear(q.ready[len(kept):])
-	q.ready = kept
+	// Close the gaps: the others in r[:last+1] move up against r[last+1:]
+	// in order, and the first n places are dropped.
+	j := last
+	for i := last; i >= 0; i-- {
+		if r[i].ID != id {
+			r[j] = r[i]
+			j--
+		}
+	}
+	q.ready.drop(n)
 	q.InFlight += n
 	return dst
 }
 
+// takeGap is how many recipients of other messages in a row end Take's
+// search for the head message's.
+const takeGap = 64
+
 // Head returns the oldest due recipient (nil: none is due). It stays queued.
 func (q *Queue) Head() *Entry {
-	if len(q.ready) == 0 {
+	r := q.ready.items()
+	if len(r) == 0 {
 		return nil
 	}
-	return &q.ready[0]
+	return &r[0]
 }
 
 // TakeFirst removes up to n of the oldest due recipients, whatever their
 // message, appended to dst; they are in flight until Return, Settle or Defer.
 func (q *Queue) TakeFirst(dst []Entry, n int) []Entry {
-	if n > len(q.ready) {
-		n = len(q.ready)
-	}
-	for _, e := range q.ready[:n] {
+	r := q.ready.items()
+	n = min(n, len(r))
+	for _, e := range r[:n] {
 		q.t.hot -= int64(len(e.Body))
 	}
-	dst = append(dst, q.ready[:n]...)
-	rest := copy(q.ready, q.ready[n:])
-	clear(q.ready[rest:])
-	q.ready = q.ready[:rest]
+	dst = append(dst, r[:n]...)
+	q.ready.drop(n)
 	q.InFlight += n
 	return dst
 }
@@ -100,22 +115,20 @@ func (q *Queue) Return(entries []Entry) {
 	for _, e := range entries {
 		q.t.hot += int64(len(e.Body))
 	}
-	// Always a new array: the caller may reuse entries' (Take's dst).
-	ready := make([]Entry, 0, len(entries)+len(q.ready))
-	q.ready = append(append(ready, entries...), q.ready...)
+	q.ready.pushFront(entries) // copies: the caller may reuse entries' array
 }
 
 // TakeAll removes every recipient waiting in the queue, due or not (not
 // those in flight), appended to dst: for moving them to another queue.
 func (q *Queue) TakeAll(dst []Entry) []Entry {
-	for _, e := range q.ready {
+	for _, e := range q.ready.items() {
 		q.t.hot -= int64(len(e.Body))
 	}
-	dst = append(dst, q.ready...)
+	dst = append(dst, q.ready.items()...)
 	dst = append(dst, q.later...)
-	clear(q.ready)
+	q.ready.reset()
 	clear(q.later)
-	q.ready, q.later = q.ready[:0], q.later[:0]
+	q.later = q.later[:0]
 	return dst
 }
 
@@ -139,13 +152,13 @@ func (q *Queue) add(e Entry, now time.Time) {
 		heap.Push(&q.later, e)
 		return
 	}
-	q.ready = append(q.ready, e)
+	q.ready.push(e)
 }
 
 // promote moves the recipients due by now from later to ready.
 func (q *Queue) promote(now time.Time) {
 	for len(q.later) > 0 && !q.later[0].Next.After(now) {
-		q.ready = append(q.ready, heap.Pop(&q.later).(Entry))
+		q.ready.push(heap.Pop(&q.later).(Entry))
 	}
 }
 
@@ -243,7 +256,7 @@ func (t *Table) Due(now time.Time, fn func(q *Queue)) (next time.Time) {
 		if len(q.later) > 0 {
 			t.wheel.add(q, q.later[0].Next) // the next one waiting (woken early: the same)
 		}
-		if len(q.ready) > 0 {
+		if q.ready.len() > 0 {
 			fn(q)
 		}
 	})
