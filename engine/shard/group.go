@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"syscall"
 
 	"github.com/volleymta/volley/iouring"
 )
@@ -55,7 +56,8 @@ func Start(opts Options) (*Group, error) {
 		n = runtime.GOMAXPROCS(0)
 	}
 	io := opts.IO
-	if io.Engine == iouring.EngineAuto {
+	auto := io.Engine == iouring.EngineAuto
+	if auto {
 		io.Engine = iouring.EngineIOUring
 		if err := iouring.ProbeIOUring(); err != nil {
 			io.Engine = iouring.EngineEpoll
@@ -66,13 +68,18 @@ func Start(opts Options) (*Group, error) {
 	}
 	io.Logf = opts.IO.Logf
 	g := &Group{engine: io.Engine}
-	for i := 0; i < n; i++ {
-		r, err := iouring.New(io)
-		if err != nil {
-			g.stopStarted()
-			return nil, fmt.Errorf("shard %d: %w", i, err)
-		}
-		g.shards = append(g.shards, &Shard{ID: i, Reactor: r})
+	err := g.newReactors(io, n)
+	if err != nil && auto && io.Engine == iouring.EngineIOUring {
+		// The probe's one ring fitted, all of them did not (most often
+		// RLIMIT_MEMLOCK, which io_uring rings are charged to without
+		// CAP_IPC_LOCK): auto means the service runs, on epoll.
+		logf(opts.IO, "io engine: epoll after all, %d shards (io_uring: %v)", n, err)
+		io.Engine = iouring.EngineEpoll
+		g.engine = io.Engine
+		err = g.newReactors(io, n)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if opts.Init != nil {
 		if err := opts.Init(g.shards); err != nil {
@@ -140,6 +147,24 @@ func (g *Group) stopStarted() {
 		go func(r iouring.Reactor) { _ = r.Run() }(s.Reactor)
 		<-s.Reactor.Done()
 	}
+}
+
+// newReactors creates the n shards' reactors; on an error it stops those
+// it made and holds none.
+func (g *Group) newReactors(io iouring.Options, n int) error {
+	for i := 0; i < n; i++ {
+		r, err := iouring.New(io)
+		if err != nil {
+			g.stopStarted()
+			g.shards = nil
+			if errors.Is(err, syscall.ENOMEM) && io.Engine == iouring.EngineIOUring {
+				err = fmt.Errorf("%w (each io_uring shard locks about 420 KiB: raise RLIMIT_MEMLOCK, LimitMEMLOCK= in systemd; see perf/TUNING.md)", err)
+			}
+			return fmt.Errorf("shard %d: %w", i, err)
+		}
+		g.shards = append(g.shards, &Shard{ID: i, Reactor: r})
+	}
+	return nil
 }
 
 // Engine is the io engine every shard runs.
