@@ -14,17 +14,6 @@ import (
 	"time"
 )
 
-func TestParseListening(t *testing.T) {
-	line := `time=2026-12-06T17:56:05.136Z level=INFO msg="volleyd: 2 shards on io_uring, listening on [127.0.0.1:34987], spool /tmp/x/spool"`
-	l, ok := parseListening(line)
-	if !ok || l.shards != 2 || l.engine != "io_uring" {
-		t.Fatalf("parseListening = %+v, %v", l, ok)
-	}
-	if _, ok := parseListening(`time=x level=INFO msg="io engine: io_uring, 2 shards"`); ok {
-		t.Error("the io engine line parsed as the listening line")
-	}
-}
-
 func TestParseQueued(t *testing.T) {
 	for _, tc := range []struct {
 		name, line string
@@ -58,19 +47,6 @@ func TestParseScanFailed(t *testing.T) {
 	msg, ok := parseScanFailed(`time=x level=INFO msg="volleyd: reading the spool at start: spool: corrupt (after 12 messages)"`)
 	if !ok || msg != "spool: corrupt (after 12 messages)" {
 		t.Fatalf("parseScanFailed = %q, %v", msg, ok)
-	}
-}
-
-func TestStatusField(t *testing.T) {
-	status := []byte("Name:\tvolleyd\nVmHWM:\t  2268792 kB\nVmRSS:\t  1438832 kB\n")
-	if v, err := statusField(status, "VmHWM"); err != nil || v != 2268792<<10 {
-		t.Errorf("VmHWM = %d, %v", v, err)
-	}
-	if v, err := statusField(status, "VmRSS"); err != nil || v != 1438832<<10 {
-		t.Errorf("VmRSS = %d, %v", v, err)
-	}
-	if _, err := statusField(status, "VmSwap"); err == nil {
-		t.Error("a missing field gave no error")
 	}
 }
 

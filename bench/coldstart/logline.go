@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -13,41 +12,13 @@ import (
 // text handler, so a message appears as msg="..." with Go quoting; the
 // parsers look for the message text itself and tolerate either form.
 const (
-	// engine/engine.go: "volleyd: 2 shards on io_uring, listening on [...], spool DIR"
+	// every message of volleyd's own starts with it
 	listeningPrefix = "volleyd: "
-	listeningInfix  = " shards on "
 	// engine/handoff.go: "volleyd: N messages, N recipients queued from the spool in DURATION"
 	queuedInfix = " recipients queued from the spool in "
 	// engine/handoff.go: "volleyd: reading the spool at start: ERR (after N messages)"
 	scanFailedText = "volleyd: reading the spool at start: "
 )
-
-// listening is volleyd's start-up line.
-type listening struct {
-	shards int
-	engine string
-}
-
-// parseListening parses the "N shards on ENGINE, listening on" line.
-func parseListening(line string) (listening, bool) {
-	_, rest, ok := strings.Cut(line, listeningPrefix)
-	if !ok {
-		return listening{}, false
-	}
-	n, rest, ok := strings.Cut(rest, listeningInfix)
-	if !ok {
-		return listening{}, false
-	}
-	shards, err := strconv.Atoi(n)
-	if err != nil {
-		return listening{}, false
-	}
-	engine, _, ok := strings.Cut(rest, ",")
-	if !ok || engine == "" {
-		return listening{}, false
-	}
-	return listening{shards: shards, engine: engine}, true
-}
 
 // queued is the start scan's summary line: the queue index is complete.
 type queued struct {

@@ -13,7 +13,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,6 +22,10 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/volleymta/volley/bench/internal/benchout"
+	"github.com/volleymta/volley/bench/internal/launch"
+	"github.com/volleymta/volley/bench/internal/procstat"
 )
 
 // options are the command line.
@@ -142,26 +145,10 @@ type configSummary struct {
 func main() {
 	o, err := parseFlags(os.Args[1:], os.Stderr)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, "coldstart:", err)
-		os.Exit(2)
+		benchout.ExitUsage("coldstart", err)
 	}
 	r := run(o, os.Stderr)
-	if o.json {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
-			fmt.Fprintln(os.Stderr, "coldstart:", err)
-			os.Exit(1)
-		}
-	} else {
-		printSummary(os.Stdout, &r)
-	}
-	if r.Error != "" {
-		os.Exit(1)
-	}
+	os.Exit(benchout.Finish("coldstart", o.json, r, func(w io.Writer) { printSummary(w, &r) }, r.Error != ""))
 }
 
 // run does the whole benchmark; a failure ends up in r.Error with what was
@@ -170,16 +157,12 @@ func run(o options, logw io.Writer) (r result) {
 	r = result{Messages: o.messages, Recipients: o.messages, Domains: o.domains, EngineAsked: o.engine,
 		Config: configSummary{MaxSMTPOut: o.maxSMTPOut, TotalMaxSMTPOut: o.totalMaxSMTPOut, MaxMsgPerConn: o.maxMsgPerConn}}
 	logf := func(format string, a ...any) { fmt.Fprintf(logw, "coldstart: "+format+"\n", a...) }
-	tmp, err := os.MkdirTemp("", "coldstart-")
+	tmp, remove, err := launch.WorkDir("coldstart", o.keep, logf)
 	if err != nil {
 		r.Error = err.Error()
 		return r
 	}
-	if o.keep {
-		logf("keeping %s", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer remove()
 	if err := drain(o, tmp, &r, logf, logw); err != nil {
 		r.Error = err.Error()
 	}
@@ -193,13 +176,9 @@ func drain(o options, tmp string, r *result, logf func(string, ...any), logw io.
 		return err
 	}
 	r.SpoolFS = fsType(tmp)
-	bin := o.volleyd
-	if bin == "" {
-		logf("building volleyd")
-		var err error
-		if bin, err = buildVolleyd(tmp); err != nil {
-			return err
-		}
+	bin, err := launch.Binary(o.volleyd, tmp, logf)
+	if err != nil {
+		return err
 	}
 	logf("filling %s with %d messages (~%d bytes, %d domains)", spoolDir, o.messages, o.bodySize, o.domains)
 	fr, err := fill(spoolDir, o.messages, o.domains, o.bodySize, func(done int, el time.Duration) {
@@ -228,7 +207,7 @@ func drain(o options, tmp string, r *result, logf func(string, ...any), logw io.
 
 // measure runs the sink and volleyd and watches the drain.
 func measure(o options, tmp, bin, spoolDir string, r *result, logf func(string, ...any), logw io.Writer) error {
-	dnsPort, err := deadUDPPort()
+	dnsPort, err := launch.FreeUDPPort()
 	if err != nil {
 		return err
 	}
@@ -238,7 +217,7 @@ func measure(o options, tmp, bin, spoolDir string, r *result, logf func(string, 
 	}
 	defer sk.close()
 	conf := filepath.Join(tmp, "volley.conf")
-	if err := writeConf(conf, confValues{Spool: spoolDir, Engine: o.engine, DNSPort: dnsPort, SinkPort: sk.port(),
+	if err := launch.WriteConf(conf, confTemplate, confValues{Spool: spoolDir, Engine: o.engine, DNSPort: dnsPort, SinkPort: sk.port(),
 		MaxSMTPOut: o.maxSMTPOut, TotalMaxSMTPOut: o.totalMaxSMTPOut, MaxMsgPerConn: o.maxMsgPerConn}); err != nil {
 		return err
 	}
@@ -248,13 +227,13 @@ func measure(o options, tmp, bin, spoolDir string, r *result, logf func(string, 
 		return err
 	}
 	werr := watch(o, d, sk, r, logf)
-	r.PeakRSS, _ = procStatusBytes(d.cmd.Process.Pid, "VmHWM")
+	r.PeakRSS, _ = procstat.StatusBytes(d.Pid(), "VmHWM")
 	stopStart := time.Now()
-	cpu, serr := d.stop(time.Minute)
+	cpu, serr := d.Stop(time.Minute)
 	r.StopS = time.Since(stopStart).Seconds()
 	r.CPUS = cpu.Seconds()
 	d.mu.Lock()
-	r.Engine, r.Shards = d.listen.engine, d.listen.shards
+	r.Engine, r.Shards = d.listen.Engine, d.listen.Shards
 	r.StartupS = d.listenAt.Seconds()
 	r.TimeToFullIndexS, r.IndexLoggedS = d.queuedAt.Seconds(), d.queued.took.Seconds()
 	r.IndexedMessages, r.IndexedRecipients, r.RSSAtIndex = d.queued.messages, d.queued.recipients, d.rssAtIdx
@@ -283,8 +262,8 @@ func watch(o options, d *daemon, sk *sink, r *result, logf func(string, ...any))
 	indexed := false
 	for {
 		select {
-		case <-d.exited:
-			return fmt.Errorf("volleyd exited early: %v", d.cmd.ProcessState)
+		case <-d.Exited:
+			return fmt.Errorf("volleyd exited early: %v", d.Cmd.ProcessState)
 		case <-d.indexed:
 			if !indexed {
 				indexed = true
@@ -307,7 +286,7 @@ func watch(o options, d *daemon, sk *sink, r *result, logf func(string, ...any))
 		elapsed := time.Since(d.start)
 		if time.Since(lastReport) >= 5*time.Second {
 			lastReport = time.Now()
-			rss, _ := procStatusBytes(d.cmd.Process.Pid, "VmRSS")
+			rss, _ := procstat.StatusBytes(d.Pid(), "VmRSS")
 			logf("%.0fs: %d/%d delivered, index %s, volleyd RSS %s", elapsed.Seconds(), n, o.messages,
 				map[bool]string{true: "complete", false: "building"}[indexed], humanBytes(uint64(rss)))
 		}

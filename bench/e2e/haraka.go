@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/volleymta/volley/bench/internal/launch"
 )
 
 // haraka is a Haraka instance installed from npm for the run. It relays as
@@ -81,7 +83,7 @@ exports.hook_get_mx = function (next, hmail, domain) {
 `
 
 func (h *haraka) start(ctx context.Context, dir string, sinkPort int) (string, error) {
-	port, err := freePort()
+	port, err := launch.FreeTCPPort()
 	if err != nil {
 		return "", err
 	}
@@ -116,12 +118,7 @@ func (h *haraka) start(ctx context.Context, dir string, sinkPort int) (string, e
 		return "", err
 	}
 	h.logFile = filepath.Join(hd, "haraka.log")
-	h.c, err = startChild(hd, h.logFile, nil, "node", bin, "-c", hd)
-	if err != nil {
-		return "", err
-	}
-	if err := waitPort(ctx, addr, h.c.exited, "Haraka"); err != nil {
-		h.c.terminate(5 * time.Second)
+	if h.c, err = serve(ctx, "Haraka", addr, h.logFile, "node", bin, "-c", hd); err != nil {
 		return "", err
 	}
 	return addr, nil

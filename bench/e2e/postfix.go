@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/volleymta/volley/bench/internal/launch"
 )
 
 // postfixMain is the main.cf of the private Postfix instance (the approach of
@@ -116,7 +118,7 @@ func postfixVersion() string {
 }
 
 func (p *postfix) start(ctx context.Context, dir string, sinkPort int) (string, error) {
-	port, err := freePort()
+	port, err := launch.FreeTCPPort()
 	if err != nil {
 		return "", err
 	}

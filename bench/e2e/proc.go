@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/volleymta/volley/bench/internal/procstat"
 	"golang.org/x/sys/unix"
 )
 
@@ -67,25 +68,6 @@ func readWriteBytes(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("/proc/%d/io: no write_bytes", pid)
-}
-
-// statusKB returns a "kB" line of /proc/PID/status (VmHWM, VmRSS) in bytes.
-func statusKB(pid int, key string) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, err
-	}
-	for line := range bytes.Lines(b) {
-		if rest, ok := bytes.CutPrefix(line, []byte(key+":")); ok {
-			f := bytes.Fields(rest)
-			if len(f) != 2 {
-				break
-			}
-			kb, err := strconv.ParseInt(string(f[0]), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("/proc/%d/status: no %s", pid, key)
 }
 
 // machineBusy returns the CPU time all processors have spent busy (not idle,
@@ -211,7 +193,7 @@ func (s *peakSampler) sample() {
 	defer s.mu.Unlock()
 	s.max = max(s.max, len(pids))
 	for _, pid := range pids {
-		if v, err := statusKB(pid, "VmHWM"); err == nil && v > s.hwm[pid] {
+		if v, err := procstat.StatusBytes(pid, "VmHWM"); err == nil && v > s.hwm[pid] {
 			s.hwm[pid] = v
 		}
 	}
@@ -235,24 +217,6 @@ func (s *peakSampler) finish() (peak int64, procs int) {
 // plus the sink's and the servers' descriptors, with room to spare.
 const nofileWant = 65536
 
-// raiseNofile raises RLIMIT_NOFILE before any server starts, so that they
-// inherit it. As root the hard limit may rise too; otherwise the soft limit
-// goes up to the hard one.
-func raiseNofile() (uint64, error) {
-	var cur unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &cur); err != nil {
-		return 0, err
-	}
-	if cur.Cur >= nofileWant {
-		return cur.Cur, nil
-	}
-	want := unix.Rlimit{Cur: nofileWant, Max: max(cur.Max, nofileWant)}
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &want); err == nil {
-		return want.Cur, nil
-	}
-	want = unix.Rlimit{Cur: cur.Max, Max: cur.Max}
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &want); err != nil {
-		return cur.Cur, err
-	}
-	return want.Cur, nil
-}
+// raiseNofile raises RLIMIT_NOFILE to nofileWant before any server
+// starts, so that they inherit it.
+func raiseNofile() (uint64, error) { return procstat.RaiseNofile(nofileWant) }

@@ -380,12 +380,46 @@ func (r *report) charts() map[string]*barChart {
 	}
 }
 
+// extraRow is a line of a stand-alone benchmark's table: a field of its
+// JSON result, how the report labels it, and its unit.
+type extraRow struct{ key, label, unit string }
+
+// extraSections describe the stand-alone benchmarks' sections: the title,
+// the introduction (its %.0f is the run's seconds) and the fields that
+// lead the table, in order; the rest follow sorted.
+var extraSections = map[string]struct {
+	title, intro string
+	rows         []extraRow
+}{
+	"coldstart": {
+		"Cold start from a full spool",
+		"volleyd restarted on a spool already holding the messages (`go run ./bench/coldstart -json`, %.0f s in all).\n\n",
+		[]extraRow{
+			{"messages", "messages spooled", "n"},
+			{"spool_bytes", "spool size", "bytes"},
+			{"time_to_first_delivery_s", "time to first delivery", "s"},
+			{"time_to_full_index_s", "time to full queue index", "s"},
+			{"full_delivery_s", "time to deliver everything", "s"},
+			{"engine", "io engine", ""},
+		},
+	},
+	"idleconns": {
+		"Idle inbound connections held",
+		"Inbound connections opened to volleyd over loopback and left idle (`go run ./bench/idleconns -json`, %.0f s in all).\n\n",
+		[]extraRow{
+			{"requested", "connections requested", "n"},
+			{"held", "connections held", "n"},
+			{"limit_reason", "what stopped it short", ""},
+			{"rss_per_conn_bytes", "memory per connection", "bytes"},
+			{"engine", "io engine", ""},
+		},
+	},
+}
+
 // extra renders the section of a stand-alone benchmark.
 func (r *report) extra(b *strings.Builder, e extraResult) {
-	title := map[string]string{
-		"coldstart": "Cold start from a full spool",
-		"idleconns": "Idle inbound connections held",
-	}[e.Name]
+	sec := extraSections[e.Name]
+	title := sec.title
 	if title == "" {
 		title = e.Name
 	}
@@ -400,32 +434,12 @@ func (r *report) extra(b *strings.Builder, e extraResult) {
 	if e.Error != "" {
 		fmt.Fprintf(b, "Warning: %s.\n\n", e.Error)
 	}
-	type row struct{ key, label, unit string }
-	var rows []row
-	switch e.Name {
-	case "coldstart":
-		fmt.Fprintf(b, "volleyd restarted on a spool already holding the messages (`go run ./bench/coldstart -json`, %.0f s in all).\n\n", e.Seconds)
-		rows = []row{
-			{"messages", "messages spooled", "n"},
-			{"spool_bytes", "spool size", "bytes"},
-			{"time_to_first_delivery_s", "time to first delivery", "s"},
-			{"time_to_full_index_s", "time to full queue index", "s"},
-			{"full_delivery_s", "time to deliver everything", "s"},
-			{"engine", "io engine", ""},
-		}
-	case "idleconns":
-		fmt.Fprintf(b, "Inbound connections opened to volleyd over loopback and left idle (`go run ./bench/idleconns -json`, %.0f s in all).\n\n", e.Seconds)
-		rows = []row{
-			{"requested", "connections requested", "n"},
-			{"held", "connections held", "n"},
-			{"limit_reason", "what stopped it short", ""},
-			{"rss_per_conn_bytes", "memory per connection", "bytes"},
-			{"engine", "io engine", ""},
-		}
+	if sec.intro != "" {
+		fmt.Fprintf(b, sec.intro, e.Seconds)
 	}
 	b.WriteString("| | |\n|---|---:|\n")
 	known := map[string]bool{}
-	for _, rw := range rows {
+	for _, rw := range sec.rows {
 		known[rw.key] = true
 		v, ok := e.format(rw.key, rw.unit)
 		if !ok {

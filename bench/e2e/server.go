@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/volleymta/volley/bench/internal/launch"
 )
 
 // server is one relay under test. Each cell starts a fresh instance (a new
@@ -46,16 +48,6 @@ func serverLabel(name string) string {
 		return "Haraka"
 	}
 	return name
-}
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // waitPort waits until addr accepts connections, at most 30 s, failing early
@@ -115,6 +107,21 @@ func startChild(dir, logFile string, env []string, argv ...string) (*child, erro
 	return c, nil
 }
 
+// serve starts argv in its log file's directory (startChild) and waits
+// until it listens on addr; if it does not, it is stopped and the error
+// says why. The child is returned either way, as the servers keep it.
+func serve(ctx context.Context, name, addr, logFile string, argv ...string) (*child, error) {
+	c, err := startChild(filepath.Dir(logFile), logFile, nil, argv...)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitPort(ctx, addr, c.exited, name); err != nil {
+		c.terminate(5 * time.Second)
+		return c, err
+	}
+	return c, nil
+}
+
 // terminate sends SIGTERM, waits up to grace, then kills the process group.
 func (c *child) terminate(grace time.Duration) error {
 	select {
@@ -170,11 +177,11 @@ name-server 127.0.0.1:%d
 `
 
 func (v *volleyd) start(ctx context.Context, dir string, sinkPort int) (string, error) {
-	port, err := freePort()
+	port, err := launch.FreeTCPPort()
 	if err != nil {
 		return "", err
 	}
-	dns, err := freePort()
+	dns, err := launch.FreeTCPPort()
 	if err != nil {
 		return "", err
 	}
@@ -184,13 +191,8 @@ func (v *volleyd) start(ctx context.Context, dir string, sinkPort int) (string, 
 		return "", err
 	}
 	v.logFile = filepath.Join(dir, "volleyd.log")
-	v.c, err = startChild(dir, v.logFile, nil, v.bin, "--config", conf)
-	if err != nil {
-		return "", err
-	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	if err := waitPort(ctx, addr, v.c.exited, "volleyd"); err != nil {
-		v.c.terminate(5 * time.Second)
+	if v.c, err = serve(ctx, "volleyd", addr, v.logFile, v.bin, "--config", conf); err != nil {
 		return "", err
 	}
 	return addr, nil

@@ -31,16 +31,6 @@ func TestSourceFor(t *testing.T) {
 	}
 }
 
-func TestParseListening(t *testing.T) {
-	l, ok := parseListening(`time=x level=INFO msg="volleyd: 2 shards on epoll, listening on [127.0.0.1:35055 [::1]:25], spool /tmp/s"`)
-	if !ok || l.shards != 2 || l.engine != "epoll" || l.addr != netip.MustParseAddrPort("127.0.0.1:35055") {
-		t.Fatalf("parseListening = %+v, %v", l, ok)
-	}
-	if _, ok := parseListening(`msg="io engine: io_uring, 2 shards"`); ok {
-		t.Error("the io engine line parsed as the listening line")
-	}
-}
-
 func TestParseNofile(t *testing.T) {
 	limits := []byte("Limit                     Soft Limit           Hard Limit           Units     \n" +
 		"Max processes             95954                95954                processes \n" +
@@ -54,14 +44,6 @@ func TestParseNofile(t *testing.T) {
 	}
 	if _, _, err := parseNofile([]byte("Max processes 1 1 processes\n")); err == nil {
 		t.Error("no open files line: no error")
-	}
-}
-
-func TestParseStatCPU(t *testing.T) {
-	stat := []byte("17045 (volley d) S 1 17045 1 0 -1 4194560 3521 0 0 0 16 1972 0 0 20 0 9 0 1 2007228416 31110\n")
-	d, err := parseStatCPU(stat)
-	if err != nil || d != 1988*clockTick {
-		t.Fatalf("parseStatCPU = %v, %v; want %v", d, err, 1988*clockTick)
 	}
 }
 

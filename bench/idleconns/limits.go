@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -136,36 +135,6 @@ func openFDs(pid int) (int, error) {
 	return len(ents), err
 }
 
-// procStatusBytes returns a "NAME: N kB" field of /proc/PID/status (VmRSS)
-// in bytes.
-func procStatusBytes(pid int, name string) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0, err
-	}
-	return statusField(b, name)
-}
-
-// statusField finds "NAME: N kB" in the text of a /proc status file.
-func statusField(status []byte, name string) (int64, error) {
-	for line := range bytes.Lines(status) {
-		rest, ok := bytes.CutPrefix(line, []byte(name+":"))
-		if !ok {
-			continue
-		}
-		f := bytes.Fields(rest)
-		if len(f) != 2 || string(f[1]) != "kB" {
-			break
-		}
-		kb, err := strconv.ParseInt(string(f[0]), 10, 64)
-		if err != nil {
-			return 0, err
-		}
-		return kb << 10, nil
-	}
-	return 0, fmt.Errorf("no %s line", name)
-}
-
 // tcpMemBytes returns the kernel's TCP socket buffer memory (the "mem"
 // pages of /proc/net/sockstat's TCP line), for every socket on the host:
 // both ends of a loopback connection count.
@@ -193,38 +162,4 @@ func parseSockstatMem(b []byte) int64 {
 		}
 	}
 	return 0
-}
-
-// clockTick is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on
-// every Linux architecture Go supports).
-const clockTick = 10 * time.Millisecond
-
-// cpuTime returns a process's user plus system CPU time so far, from
-// /proc/PID/stat (every thread, io_uring's workers included).
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	return parseStatCPU(b)
-}
-
-// parseStatCPU reads utime and stime (fields 14 and 15) of a stat line;
-// the fields are counted after the command name's closing parenthesis,
-// since the name may hold spaces.
-func parseStatCPU(b []byte) (time.Duration, error) {
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("stat: no command name")
-	}
-	f := bytes.Fields(b[i+1:]) // f[0] is field 3 (state)
-	if len(f) < 13 {
-		return 0, fmt.Errorf("stat: %d fields", len(f)+2)
-	}
-	u, err1 := strconv.ParseUint(string(f[11]), 10, 64)
-	s, err2 := strconv.ParseUint(string(f[12]), 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("stat: bad utime or stime")
-	}
-	return time.Duration(u+s) * clockTick, nil
 }

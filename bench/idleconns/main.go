@@ -16,7 +16,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +24,10 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/volleymta/volley/bench/internal/benchout"
+	"github.com/volleymta/volley/bench/internal/launch"
+	"github.com/volleymta/volley/bench/internal/procstat"
 )
 
 // options are the command line.
@@ -118,26 +121,10 @@ func main() {
 	}
 	o, err := parseFlags(os.Args[1:], os.Stderr)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
-		fmt.Fprintln(os.Stderr, "idleconns:", err)
-		os.Exit(2)
+		benchout.ExitUsage("idleconns", err)
 	}
 	r := run(o, os.Stderr)
-	if o.json {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(r); err != nil {
-			fmt.Fprintln(os.Stderr, "idleconns:", err)
-			os.Exit(1)
-		}
-	} else {
-		printSummary(os.Stdout, &r)
-	}
-	if r.Error != "" {
-		os.Exit(1)
-	}
+	os.Exit(benchout.Finish("idleconns", o.json, r, func(w io.Writer) { printSummary(w, &r) }, r.Error != ""))
 }
 
 // run does the whole benchmark; a failure ends up in r.Error with what was
@@ -154,16 +141,12 @@ func run(o options, logw io.Writer) (r result) {
 	if r.Limits.RaiseError != "" {
 		logf("%s", r.Limits.RaiseError)
 	}
-	tmp, err := os.MkdirTemp("", "idleconns-")
+	tmp, remove, err := launch.WorkDir("idleconns", o.keep, logf)
 	if err != nil {
 		r.Error = err.Error()
 		return r
 	}
-	if o.keep {
-		logf("keeping %s", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer remove()
 	if err := hold(o, tmp, &r, logf, logw); err != nil {
 		r.Error = err.Error()
 	}
@@ -173,22 +156,18 @@ func run(o options, logw io.Writer) (r result) {
 // hold starts volleyd, takes the baseline, opens the connections and
 // measures.
 func hold(o options, tmp string, r *result, logf func(string, ...any), logw io.Writer) error {
-	bin := o.volleyd
-	if bin == "" {
-		logf("building volleyd")
-		var err error
-		if bin, err = buildVolleyd(tmp); err != nil {
-			return err
-		}
+	bin, err := launch.Binary(o.volleyd, tmp, logf)
+	if err != nil {
+		return err
 	}
-	dnsPort, err := deadUDPPort()
+	dnsPort, err := launch.FreeUDPPort()
 	if err != nil {
 		return err
 	}
 	conf := filepath.Join(tmp, "volley.conf")
 	// The idle timeout outlasts everything the run may take.
 	idle := (o.connectTimeout + o.settle + 10*time.Minute).Round(time.Minute)
-	if err := writeConf(conf, confValues{Spool: filepath.Join(tmp, "spool"), Engine: o.engine, DNSPort: dnsPort,
+	if err := launch.WriteConf(conf, confTemplate, confValues{Spool: filepath.Join(tmp, "spool"), Engine: o.engine, DNSPort: dnsPort,
 		MaxIn: o.conns + o.prewarm + 1000, IdleTimeout: fmt.Sprintf("%dm", int(idle.Minutes()))}); err != nil {
 		return err
 	}
@@ -196,10 +175,10 @@ func hold(o options, tmp string, r *result, logf func(string, ...any), logw io.W
 	if err != nil {
 		return err
 	}
-	r.Engine, r.Shards = l.engine, l.shards
+	r.Engine, r.Shards = l.Engine, l.Shards
 	var cerr error
 	defer func() {
-		cpu, err := d.stop(time.Minute)
+		cpu, err := d.Stop(time.Minute)
 		r.VolleydCPUS = cpu.Seconds()
 		if err != nil && cerr == nil {
 			logf("%v", err)
@@ -212,10 +191,10 @@ func hold(o options, tmp string, r *result, logf func(string, ...any), logw io.W
 // measure takes volleyd's baseline, sizes the load to its descriptor
 // limit, opens the connections from child processes, and reads volleyd's
 // memory once they have settled.
-func measure(o options, d *daemon, l listening, r *result, logf func(string, ...any)) error {
-	pid := d.pid()
+func measure(o options, d *launch.Proc, l launch.Listening, r *result, logf func(string, ...any)) error {
+	pid := d.Pid()
 	if o.prewarm > 0 {
-		h := &holder{o: childOptions{addr: l.addr, count: o.prewarm, perSource: o.perSource, concurrency: 16, ehlo: o.ehlo,
+		h := &holder{o: childOptions{addr: l.Addr, count: o.prewarm, perSource: o.perSource, concurrency: 16, ehlo: o.ehlo,
 			dialTimeout: 10 * time.Second, deadline: time.Minute, maxFailures: 10, progressEvery: time.Hour}, report: io.Discard}
 		h.open()
 		h.closeAll()
@@ -225,7 +204,7 @@ func measure(o options, d *daemon, l listening, r *result, logf func(string, ...
 	}
 	time.Sleep(2 * time.Second)
 	var err error
-	if r.RSSBase, err = procStatusBytes(pid, "VmRSS"); err != nil {
+	if r.RSSBase, err = procstat.StatusBytes(pid, "VmRSS"); err != nil {
 		return err
 	}
 	if r.VolleydFDsBase, err = openFDs(pid); err != nil {
@@ -245,7 +224,7 @@ func measure(o options, d *daemon, l listening, r *result, logf func(string, ...
 		}
 	}
 	logf("volleyd (pid %d, %s): RSS %d KiB, %d descriptors open, RLIMIT_NOFILE %d/%d; opening %d of %d connections",
-		pid, l.engine, r.RSSBase>>10, r.VolleydFDsBase, r.VolleydNofileSoft, r.VolleydNofileHard, r.Attempted, o.conns)
+		pid, l.Engine, r.RSSBase>>10, r.VolleydFDsBase, r.VolleydNofileSoft, r.VolleydNofileHard, r.Attempted, o.conns)
 	start := time.Now()
 	children, err := openAll(o, l, r.Attempted, logf)
 	released := false
@@ -285,7 +264,7 @@ func measure(o options, d *daemon, l listening, r *result, logf func(string, ...
 	r.LimitReason = strings.Join(reasons, "; ")
 	logf("%d connections held after %.1fs; settling for %v", r.Held, r.SetupS, o.settle)
 	time.Sleep(o.settle)
-	if r.RSSHeld, err = procStatusBytes(pid, "VmRSS"); err != nil {
+	if r.RSSHeld, err = procstat.StatusBytes(pid, "VmRSS"); err != nil {
 		return err
 	}
 	r.VolleydFDsHeld, _ = openFDs(pid)
@@ -305,7 +284,7 @@ const releaseTimeout = 2 * time.Minute
 // closing its side: its descriptors back to the idle count, and the CPU
 // that took. Hung-up idle clients are the common way such connections end.
 func measureRelease(pid int, children []*child, r *result, logf func(string, ...any)) error {
-	cpu0, err := cpuTime(pid)
+	cpu0, err := procstat.CPUTime(pid)
 	if err != nil {
 		return err
 	}
@@ -328,7 +307,7 @@ func measureRelease(pid int, children []*child, r *result, logf func(string, ...
 		time.Sleep(50 * time.Millisecond)
 	}
 	r.ReleaseS = time.Since(start).Seconds()
-	cpu1, err := cpuTime(pid)
+	cpu1, err := procstat.CPUTime(pid)
 	if err != nil {
 		return err
 	}
@@ -349,10 +328,10 @@ func capReason(r *result, capacity int) string {
 
 // openAll starts the client processes for n connections and waits until
 // each has reported DONE (or the time is up), printing progress.
-func openAll(o options, l listening, n int, logf func(string, ...any)) ([]*child, error) {
+func openAll(o options, l launch.Listening, n int, logf func(string, ...any)) ([]*child, error) {
 	var children []*child
 	for first := 0; first < n; first += o.perChild {
-		ch, err := startChild(l.addr, first, min(o.perChild, n-first), o)
+		ch, err := startChild(l.Addr, first, min(o.perChild, n-first), o)
 		if err != nil {
 			return children, fmt.Errorf("starting a client process: %w", err)
 		}

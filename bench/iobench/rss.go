@@ -3,10 +3,10 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"strconv"
+
+	"github.com/volleymta/volley/bench/internal/procstat"
 )
 
 // vmRSS returns a process's resident set size in bytes, from the VmRSS line
@@ -16,18 +16,9 @@ func vmRSS(pid int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	for line := range bytes.Lines(b) {
-		if rest, ok := bytes.CutPrefix(line, []byte("VmRSS:")); ok {
-			f := bytes.Fields(rest) // "123456 kB"
-			if len(f) != 2 || string(f[1]) != "kB" {
-				break
-			}
-			kb, err := strconv.ParseInt(string(f[0]), 10, 64)
-			if err != nil {
-				return 0, err
-			}
-			return kb << 10, nil
-		}
+	n, err := procstat.ParseStatus(b, "VmRSS")
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/status: %w", pid, err)
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS line", pid)
+	return n, nil
 }

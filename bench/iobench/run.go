@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/volleymta/volley/bench/internal/procstat"
 )
 
 // runOptions are the settings every run shares.
@@ -105,7 +107,7 @@ func runThroughput(kind string, w workload, conns int, o runOptions) (res runRes
 	time.Sleep(o.warmup)
 
 	clientCPU0 := selfCPU()
-	serverCPU0, _ := procCPU(srv.pid)
+	serverCPU0, _ := procstat.CPUTime(srv.pid)
 	busy0, _ := machineBusy()
 	cl.setPhase(phaseMeasure)
 	t0 := time.Now()
@@ -113,7 +115,7 @@ func runThroughput(kind string, w workload, conns int, o runOptions) (res runRes
 	cl.setPhase(phaseStop)
 	elapsed := time.Since(t0)
 	clientCPU1 := selfCPU()
-	serverCPU1, _ := procCPU(srv.pid)
+	serverCPU1, _ := procstat.CPUTime(srv.pid)
 	busy1, _ := machineBusy()
 
 	closed = true
