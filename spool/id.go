@@ -19,6 +19,9 @@ type ID [16]byte
 // String returns the ID as 32 lowercase hex digits.
 func (id ID) String() string { return hex.EncodeToString(id[:]) }
 
+// Append appends the ID as String writes it, without a string of its own.
+func (id ID) Append(b []byte) []byte { return hex.AppendEncode(b, id[:]) }
+
 // Time returns when the ID was made.
 func (id ID) Time() time.Time { return time.Unix(0, int64(binary.BigEndian.Uint64(id[:8]))) }
 

@@ -218,8 +218,11 @@ func (s *Service) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfi
 	}
 }
 
-// mayRelayTo reports whether a client with settings src may send to domain.
-func (s *Service) mayRelayTo(src *config.SourceSettings, authed bool, domain string) bool {
+// mayRelayTo reports whether a client with settings src may send to the
+// address rcpt. The domain is only made (an allocation per RCPT) when the
+// relay-domain patterns must be consulted: a bulk injector's source
+// allows relaying outright.
+func (s *Service) mayRelayTo(src *config.SourceSettings, authed bool, rcpt []byte) bool {
 	if src.AlwaysAllowRelaying || authed {
 		return true
 	}
@@ -227,6 +230,7 @@ func (s *Service) mayRelayTo(src *config.SourceSettings, authed bool, domain str
 	if g.AlwaysAllowRelaying {
 		return true
 	}
+	domain := domainOf(rcpt)
 	for _, p := range g.RelayDomains {
 		if p.Match(domain) {
 			return true

@@ -316,7 +316,7 @@ func (ss *session) startTransaction(cmd *smtpwire.Command) {
 
 // recipient checks relaying and records an accepted RCPT.
 func (ss *session) recipient(cmd *smtpwire.Command) {
-	if !ss.svc.mayRelayTo(ss.src, ss.srv.Authenticated(), domainOf(cmd.Path.Mailbox)) {
+	if !ss.svc.mayRelayTo(ss.src, ss.srv.Authenticated(), cmd.Path.Mailbox) {
 		ss.svc.Counters.RelayDenied.Add(1)
 		ss.srv.Reply(replyRelayDenied)
 		return
@@ -402,7 +402,9 @@ func (ss *session) committed(id spool.ID, m *spool.Message, body []byte, err err
 	} else {
 		ss.svc.Counters.Messages.Add(1)
 		ss.svc.Counters.Recipients.Add(uint64(len(ss.tx.rcpts)))
-		ss.srv.Reply(smtpwire.Reply{Code: smtpwire.C250OK, Enh: smtpwire.E200Other, Text: "OK queued as " + id.String()})
+		var text [64]byte // one allocation for the reply text, not two
+		ss.srv.Reply(smtpwire.Reply{Code: smtpwire.C250OK, Enh: smtpwire.E200Other,
+			Text: string(id.Append(append(text[:0], "OK queued as "...)))})
 	}
 	ss.srv.Body = ss.srv.Body[:0]
 	ss.armTimeout(ss.src.SMTPCommandTimeout)
