@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/volleymta/volley/bench/internal/launch"
@@ -23,9 +21,8 @@ import (
 // and skips the client's rDNS lookup, since nothing may leave loopback. It runs one process per CPU
 // (nodes=cpus, Haraka's performance advice), logging at warn.
 type haraka struct {
-	home    string // the npm install: HOME/node_modules/Haraka
-	c       *child
-	logFile string
+	home string // the npm install: HOME/node_modules/Haraka
+	daemon
 }
 
 // harakaInstall installs Haraka into dir with npm (or takes the install
@@ -122,32 +119,4 @@ func (h *haraka) start(ctx context.Context, dir string, sinkPort int) (string, e
 		return "", err
 	}
 	return addr, nil
-}
-
-func (h *haraka) root() int { return h.c.cmd.Process.Pid }
-
-func (h *haraka) stop() error {
-	if h.c == nil {
-		return nil
-	}
-	err := h.c.terminate(20 * time.Second)
-	h.c = nil
-	// Haraka's master does not catch SIGTERM: dying of it is its normal stop.
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM {
-			err = nil
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("haraka: %w", err)
-	}
-	return nil
-}
-
-func (h *haraka) logs() []string {
-	if h.logFile == "" {
-		return nil
-	}
-	return []string{h.logFile}
 }

@@ -314,8 +314,8 @@ func prepareServers(ctx context.Context, o options, tmp string, rep *report, log
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return nil, 2
 		}
-		servers["volleyd-uring"] = &volleyd{bin: bin, engine: "io_uring"}
-		servers["volleyd-epoll"] = &volleyd{bin: bin, engine: "epoll"}
+		servers["volleyd-uring"] = &volleyd{bin: bin, engine: "io_uring", daemon: daemon{name: "volleyd", grace: 30 * time.Second}}
+		servers["volleyd-epoll"] = &volleyd{bin: bin, engine: "epoll", daemon: daemon{name: "volleyd", grace: 30 * time.Second}}
 	}
 	postfixPath()
 	if want("postfix") {
@@ -343,7 +343,7 @@ func prepareServers(ctx context.Context, o options, tmp string, rep *report, log
 			logf("Haraka: %s", err)
 		} else {
 			rep.Env.Haraka = v
-			servers["haraka"] = &haraka{home: dir}
+			servers["haraka"] = &haraka{home: dir, daemon: daemon{name: "haraka", grace: 20 * time.Second, termOK: true}}
 		}
 	} else {
 		rep.Env.HarakaWhy = "not selected"

@@ -142,10 +142,48 @@ func (c *child) terminate(grace time.Duration) error {
 
 // volleyd runs the daemon built for the run with one io engine.
 type volleyd struct {
-	bin     string
-	engine  string // io_uring or epoll
+	bin    string
+	engine string // io_uring or epoll
+	daemon
+}
+
+// daemon is a server child run for one cell: its process, its log (kept
+// after the stop) and how it stops.
+type daemon struct {
+	name    string
 	c       *child
-	logFile string // kept after the stop
+	logFile string
+	grace   time.Duration // between SIGTERM and SIGKILL
+	// termOK: dying of SIGTERM is the server's normal stop (Haraka's
+	// master does not catch it).
+	termOK bool
+}
+
+func (d *daemon) root() int { return d.c.cmd.Process.Pid }
+
+func (d *daemon) stop() error {
+	if d.c == nil {
+		return nil
+	}
+	err := d.c.terminate(d.grace)
+	d.c = nil
+	var ee *exec.ExitError
+	if d.termOK && errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM {
+			err = nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.name, err)
+	}
+	return nil
+}
+
+func (d *daemon) logs() []string {
+	if d.logFile == "" {
+		return nil
+	}
+	return []string{d.logFile}
 }
 
 // volleydConf is volleyd's config for a cell: only what differs from the
@@ -196,27 +234,6 @@ func (v *volleyd) start(ctx context.Context, dir string, sinkPort int) (string, 
 		return "", err
 	}
 	return addr, nil
-}
-
-func (v *volleyd) root() int { return v.c.cmd.Process.Pid }
-
-func (v *volleyd) stop() error {
-	if v.c == nil {
-		return nil
-	}
-	err := v.c.terminate(30 * time.Second)
-	v.c = nil
-	if err != nil {
-		return fmt.Errorf("volleyd: %w", err)
-	}
-	return nil
-}
-
-func (v *volleyd) logs() []string {
-	if v.logFile == "" {
-		return nil
-	}
-	return []string{v.logFile}
 }
 
 // engineLine returns the line of volleyd's log that names its io engine.
