@@ -87,7 +87,7 @@ func TestRequireTLSNoDelivery(t *testing.T) {
 `, sinkHost(sink), sinkPort(sink)), "secret@dest.test")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		perShard, _ := rn.Queues(t.Context())
+		perShard, _ := rn.ShardQueues(t.Context())
 		if len(perShard[0])+len(perShard[1]) == 1 {
 			break
 		}

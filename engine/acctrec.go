@@ -23,7 +23,10 @@ func outcomeRecord(cfg *config.Config, o *outbound.Outcome, m *spool.Message, no
 		r.Type, r.DSNAction = acct.Delivered, "relayed"
 	case outbound.Bounced:
 		r.Type, r.DSNAction = acct.Bounced, "failed"
-		r.BounceCat = cfg.BounceCategoryFor(o.Reply)
+		r.BounceCat = o.Category
+		if r.BounceCat == "" {
+			r.BounceCat = cfg.BounceCategoryFor(o.Reply)
+		}
 	default:
 		r.Type, r.DSNAction = acct.Transient, "delayed"
 	}

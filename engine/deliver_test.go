@@ -19,7 +19,7 @@ func waitQueuesEmpty(t *testing.T, rn *Running, limit time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		perShard, err := rn.Queues(context.Background())
+		perShard, err := rn.ShardQueues(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

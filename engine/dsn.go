@@ -21,7 +21,7 @@ type dsnBatch struct {
 
 // add records o when its recipient is owed a failure DSN.
 func (b *dsnBatch) add(o *outbound.Outcome, m *spool.Message) {
-	if o.Kind != outbound.Bounced || m == nil {
+	if o.Kind != outbound.Bounced || m == nil || o.NoDSN {
 		return
 	}
 	r := recipientOf(m, o.Entry.Index)

@@ -37,6 +37,7 @@ import (
 	"github.com/volleymta/volley/engine/acct"
 	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/inbound"
+	"github.com/volleymta/volley/engine/metrics"
 	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/pickup"
 	"github.com/volleymta/volley/engine/queue"
@@ -49,6 +50,11 @@ import (
 type Options struct {
 	// Config is the configuration to run. Required.
 	Config *config.Config
+	// ConfigPath is the file Config was loaded from, which Reload reads
+	// again ("": the embedded default).
+	ConfigPath string
+	// Version is the release, for the management API's status.
+	Version string
 	// Logf receives operational log lines. Default: dropped.
 	Logf func(format string, args ...any)
 	// Ready, when set, is called once every listener is bound, with the
@@ -72,15 +78,30 @@ type Running struct {
 	group   *shard.Group
 	inboxes []*queue.Inbox
 	acct    *acct.Files
+
+	parts      []shardParts // by shard ID
+	spool      *spool.Spool
+	svc        *inbound.Service
+	snap       *config.Snapshot
+	stats      *stats
+	jobsPaused *pausedJobs
+	resolver   *routeResolver
+	version    string
+	logf       func(string, ...any)
+	reloader   *reloader
+	metrics    *metrics.Metrics
+	sampleState
+	// appender stores and routes messages injected through the API.
+	appender routingAppender
 }
 
 // RotateAcct starts new accounting files (SIGUSR1, `volley rotate acct`).
 // Safe from any goroutine.
 func (rn *Running) RotateAcct() error { return rn.acct.Rotate() }
 
-// Queues returns, per shard, the queues that shard owns and their sizes.
-// It asks each shard on its loop and waits for the answers or ctx.
-func (rn *Running) Queues(ctx context.Context) ([][]queue.Summary, error) {
+// ShardQueues returns, per shard, the queues that shard owns and their
+// sizes. It asks each shard on its loop and waits for the answers or ctx.
+func (rn *Running) ShardQueues(ctx context.Context) ([][]queue.Summary, error) {
 	out := make([][]queue.Summary, rn.group.Count())
 	for i, in := range rn.inboxes {
 		got := make(chan []queue.Summary, 1)
@@ -118,6 +139,9 @@ func Run(ctx context.Context, opts Options) error {
 
 	var commits sync.WaitGroup
 	defer commits.Wait()
+	stats := newStats(time.Now())
+	mets := &metricsHooks{}
+	snap := config.NewSnapshot(cfg)
 	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits}, Health: sp, Logf: logf})
 	if err != nil {
 		return err
@@ -142,7 +166,10 @@ func Run(ctx context.Context, opts Options) error {
 	defer spoolReaders.Wait()
 	st := newSettler(sp, logf)
 	st.record = func(o *outbound.Outcome, m *spool.Message) {
-		r := outcomeRecord(cfg, o, m, time.Now())
+		now := time.Now()
+		stats.outcome(o, m, now)
+		r := outcomeRecord(snap.Current(), o, m, now)
+		mets.outcome(o, m, r.BounceCat, now)
 		acctFiles.Log(&r)
 	}
 	st.host = cfg.HostName()
@@ -160,25 +187,34 @@ func Run(ctx context.Context, opts Options) error {
 	var bound []netip.AddrPort
 	var inboxes []*queue.Inbox
 	var services []*inbound.Shard // by shard ID, each written by its own Setup
+	var parts []shardParts        // by shard ID, each written by its own Setup
+	jobsPaused := &pausedJobs{}
+	logR := acctFiles.Wants(acct.Received)
 	g, err := shard.Start(shard.Options{Count: cfg.Global.Shards, IO: iouring.Options{Engine: engine, Logf: logf},
 		Init: func(shards []*shard.Shard) error {
 			for _, s := range shards {
 				inboxes = append(inboxes, queue.NewInbox(inboxCapacity, s.Post, queue.NewTable()))
 			}
 			services = make([]*inbound.Shard, len(shards))
+			parts = make([]shardParts, len(shards))
 			st.inboxes = inboxes
 			return nil
 		},
 		Setup: func(s *shard.Shard) error {
 			h := newHandoff(s.Reactor, queue.NewRouter(inboxes, s.ID))
-			if acctFiles.Wants(acct.Received) {
-				h.received = func(m *spool.Message) { logReceived(acctFiles, m) }
+			h.received = func(m *spool.Message) {
+				stats.received(m)
+				mets.received(m)
+				if logR {
+					logReceived(acctFiles, m)
+				}
 			}
-			outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
+			d := outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
 				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: newOutcomePusher(s.Reactor, st).settle,
-				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed})
+				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed, JobPaused: jobsPaused.has})
 			sh, err := svc.Listen(s.Reactor, h.accepted)
 			services[s.ID] = sh
+			parts[s.ID] = shardParts{table: inboxes[s.ID].Table(), deliverer: d, service: sh}
 			addrs := sh.Addrs
 			if s.ID == 0 {
 				mu.Lock()
@@ -197,13 +233,25 @@ func Run(ctx context.Context, opts Options) error {
 	go func() {
 		defer spoolReaders.Done()
 		defer close(rebuilt)
-		requeue(ctx, sp, inboxes, logf)
+		requeue(ctx, sp, inboxes, &stats.spooled, logf)
 	}()
+	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
+		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, resolver: resolver,
+		version: opts.Version, logf: logf}
+	rn.appender = routingAppender{sp: sp, inboxes: inboxes, received: func(m *spool.Message) {
+		stats.received(m)
+		mets.received(m)
+	}}
+	rn.metrics = metrics.New(metrics.Options{Engine: g.Engine().String(), Shards: g.Count(), Sample: rn.metricsSample})
+	mets.m.Store(rn.metrics)
+	rn.reloader = &reloader{path: opts.ConfigPath, loaded: time.Now(), live: map[string]*config.Block{},
+		removed: map[string]bool{}, apply: rn.apply}
 	if opts.Ready != nil {
-		opts.Ready(&Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles})
+		opts.Ready(rn)
 	}
 	go sweepClients(ctx, svc)
-	pickupDone := startPickup(ctx, cfg, routingAppender{sp: sp, inboxes: inboxes}, logf)
+	go tickMinutes(ctx, stats)
+	pickupDone := startPickup(ctx, cfg, rn.appender, logf)
 	<-ctx.Done()
 	drain(g, services, orDefaultDuration(opts.DrainTimeout, 30*time.Second), logf)
 	g.Stop()
@@ -215,6 +263,37 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	<-pickupDone
 	return err
+}
+
+// tickMinutes closes each minute of the rate history the web monitor charts.
+func tickMinutes(ctx context.Context, s *stats) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			s.tickMinute(now)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// apply puts a reloaded config in force: the inbound service first (it
+// may refuse: a certificate that does not load), then every shard's
+// deliverer on its loop, then the snapshot the rest reads.
+func (rn *Running) apply(cfg *config.Config) error {
+	if err := rn.svc.Reconfigure(cfg); err != nil {
+		return err
+	}
+	for i, p := range rn.parts {
+		d := p.deliverer
+		if err := rn.group.Post(i, func() { d.Reconfigure(cfg) }); err != nil {
+			return err
+		}
+	}
+	rn.snap.Set(cfg)
+	return nil
 }
 
 // sweepClients forgets idle client IPs every minute (inbound.Service.Sweep).

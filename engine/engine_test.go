@@ -212,7 +212,7 @@ func TestHandOffToOwners(t *testing.T) {
 	want := msgs*3 + 2
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		perShard, err := rn.Queues(context.Background())
+		perShard, err := rn.ShardQueues(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

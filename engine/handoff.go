@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/volleymta/volley/engine/queue"
@@ -86,12 +87,17 @@ func (h *handoff) forward(r queue.Ready) {
 type routingAppender struct {
 	sp      *spool.Spool
 	inboxes []*queue.Inbox
+	// received, when set, counts the message once it is stored.
+	received func(m *spool.Message)
 }
 
 func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []byte) (spool.ID, error) {
 	id, err := a.sp.Append(ctx, m, body)
 	if err != nil {
 		return id, err
+	}
+	if a.received != nil {
+		a.received(m)
 	}
 	routeWaiting(ctx, queue.NewRouter(a.inboxes, -1), id, m, body)
 	return id, nil
@@ -116,7 +122,7 @@ func routeWaiting(ctx context.Context, rt *queue.Router, id spool.ID, m *spool.M
 // requeue puts every recipient in the spool back into its queue at start
 // (DESIGN.md: the spool is the truth; indexes are rebuilt from it). The
 // recipients arrive cold, with their retry state; bodies are read when due.
-func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, logf func(string, ...any)) {
+func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, found *atomic.Int64, logf func(string, ...any)) {
 	rt := queue.NewRouter(inboxes, -1)
 	msgs, rcpts := 0, 0
 	start := time.Now()
@@ -125,6 +131,7 @@ func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, logf 
 			return ctx.Err() // stopping: the rest is found at the next start
 		}
 		msgs++
+		found.Add(1)
 		rcpts += len(m.Recipients)
 		return nil
 	})

@@ -22,7 +22,7 @@ func TestMaxMsgRate(t *testing.T) {
 	if n := len(cs.received()); n != 3 {
 		t.Fatalf("%d delivered under max-msg-rate 3/h, want 3", n)
 	}
-	perShard, _ := rn.Queues(t.Context())
+	perShard, _ := rn.ShardQueues(t.Context())
 	queued := 0
 	for _, qs := range perShard {
 		for _, q := range qs {

@@ -113,7 +113,7 @@ func TestMXRollup(t *testing.T) {
 	waitReceived(t, cs, 1)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		perShard, err := rn.Queues(context.Background())
+		perShard, err := rn.ShardQueues(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ mx-rollup-auto yes
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		perShard, err := rn.Queues(context.Background())
+		perShard, err := rn.ShardQueues(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,6 +25,8 @@ const staticRouteTTL = 5 * time.Minute
 // when the config names them (PowerMTA's route), else its MX hosts. It runs
 // lookups on goroutines, never on a shard's loop.
 type routeResolver struct {
+	// dns is the resolver behind mx and addrs (nil when none could be made).
+	dns *dns.Resolver
 	// mx looks up a domain's MX route; addrs a host's addresses.
 	mx    func(ctx context.Context, domain string, port int) outbound.Route
 	addrs func(ctx context.Context, host string) ([]netip.Addr, time.Time, error)
@@ -131,7 +133,7 @@ func newRouteResolver(cfg *config.Config, logf func(string, ...any)) *routeResol
 			},
 		}
 	}
-	return &routeResolver{
+	return &routeResolver{dns: res,
 		mx: func(ctx context.Context, domain string, port int) outbound.Route {
 			r, err := res.LookupMX(ctx, domain)
 			return mxRoute(r, err, port)

@@ -54,7 +54,7 @@ type Spool struct {
 
 // counters are the spool's statistics (read with Stats).
 type counters struct {
-	appends, commits, syncs, bodyBytes, storedBytes atomic.Uint64
+	appends, deletes, commits, syncs, bodyBytes, storedBytes atomic.Uint64
 }
 
 // Stats is a snapshot of the spool's counters.
@@ -62,6 +62,8 @@ type Stats struct {
 	// Appends counts messages made durable; Commits the Pebble batches
 	// written (one per group) and Syncs those with an fsync.
 	Appends, Commits, Syncs uint64
+	// Deletes counts messages removed (Delete, Updates.Delete) and committed.
+	Deletes uint64
 	// BodyBytes and StoredBytes total the appended bodies before and after
 	// compression.
 	BodyBytes, StoredBytes uint64
@@ -260,6 +262,8 @@ type Updates struct {
 	s   *Spool
 	b   *pebble.Batch
 	n   int
+	// dels counts the messages deleted, for Stats once committed.
+	dels int
 	key [rcptKeyLen]byte
 	buf []byte
 }
@@ -288,6 +292,7 @@ func (u *Updates) Delete(id ID, recipients int) {
 	_ = u.b.Delete(metaKey(u.key[:0], id), nil)
 	_ = u.b.Delete(bodyKey(u.key[:0], id), nil)
 	u.n++
+	u.dels++
 }
 
 // Len returns the number of updates gathered.
@@ -300,7 +305,11 @@ func (u *Updates) Commit() error {
 	if u.n == 0 {
 		return nil
 	}
-	return u.s.commit(u.b)
+	if err := u.s.commit(u.b); err != nil {
+		return err
+	}
+	u.s.stats.deletes.Add(uint64(u.dels))
+	return nil
 }
 
 // Body returns a message's body, decompressed.
@@ -407,7 +416,7 @@ func (e *corruptError) Unwrap() error { return e.err }
 
 // Stats returns the counters.
 func (s *Spool) Stats() Stats {
-	return Stats{Appends: s.stats.appends.Load(), Commits: s.stats.commits.Load(), Syncs: s.stats.syncs.Load(),
+	return Stats{Appends: s.stats.appends.Load(), Deletes: s.stats.deletes.Load(), Commits: s.stats.commits.Load(), Syncs: s.stats.syncs.Load(),
 		BodyBytes: s.stats.bodyBytes.Load(), StoredBytes: s.stats.storedBytes.Load()}
 }
 

@@ -4,12 +4,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/volleymta/volley/engine"
@@ -24,6 +27,7 @@ func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("volleyd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "config file (default: the embedded default config)")
+	debug := fs.Bool("debug", false, "log at debug level")
 	var prof profiles
 	fs.StringVar(&prof.cpu, "cpuprofile", "", "write a CPU profile of the whole run to this file (perf/: profiles and PGO)")
 	fs.StringVar(&prof.heap, "memprofile", "", "write a heap profile to this file at exit")
@@ -51,31 +55,91 @@ func run(args []string, stderr io.Writer) int {
 			return 1
 		}
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	out := io.Writer(stderr)
+	var lf *logFile
+	if p := cfg.Global.LogFile; p != "" {
+		var err error
+		if lf, err = openLogFile(p); err != nil {
+			fmt.Fprintln(stderr, "volleyd:", err)
+			return 1
+		}
+		defer lf.Close()
+		out = io.MultiWriter(stderr, lf)
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	logf := func(format string, a ...any) { log.Info(fmt.Sprintf(format, a...)) }
-	// SIGUSR1 starts new accounting files, for logrotate (SPEC.md).
-	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
-	defer signal.Stop(usr1)
-	err := engine.Run(ctx, engine.Options{Config: cfg, Logf: logf, Ready: func(rn *engine.Running) {
-		go func() {
-			for {
-				select {
-				case <-usr1:
-					if err := rn.RotateAcct(); err != nil {
-						logf("volleyd: rotating the accounting files: %v", err)
-					}
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}})
+	logf := leveledLogf(log)
+	rotateLog := func() error {
+		if lf == nil {
+			return errors.New("no log-file is configured: volleyd logs to stderr only")
+		}
+		return lf.Reopen()
+	}
+	// SIGUSR1 starts new accounting files and reopens the log file, for
+	// logrotate; SIGHUP reloads the config (SPEC.md).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	err := engine.Run(ctx, engine.Options{Config: cfg, ConfigPath: *path, Version: buildVersion(), Logf: logf,
+		Ready: func(rn *engine.Running) {
+			serveMgmt(ctx, cfg, rn, rotateLog, logf)
+			go handleSignals(ctx, sigs, rn, rotateLog, logf)
+		}})
 	if err != nil {
 		fmt.Fprintln(stderr, "volleyd:", err)
 		return 1
 	}
 	return 0
+}
+
+// handleSignals serves SIGUSR1 (new accounting files, log file reopened)
+// and SIGHUP (reload) until ctx ends.
+func handleSignals(ctx context.Context, sigs <-chan os.Signal, rn *engine.Running, rotateLog func() error, logf func(string, ...any)) {
+	for {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				rn.Reload(ctx) // logs its outcome
+				continue
+			}
+			if err := rn.RotateAcct(); err != nil {
+				logf("volleyd: rotating the accounting files: %v", err)
+			}
+			if err := rotateLog(); err != nil {
+				logf("volleyd: reopening the log file: %v", err)
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// leveledLogf adapts the engine's printf-style log lines to slog: lines
+// that report a failure go out at warning level, the rest (connections
+// and commands of sources with log-connections / log-commands included)
+// at info.
+func leveledLogf(log *slog.Logger) func(string, ...any) {
+	return func(format string, a ...any) {
+		msg := fmt.Sprintf(format, a...)
+		level := slog.LevelInfo
+		switch {
+		case strings.Contains(msg, "refused") || strings.Contains(msg, "failed") || strings.Contains(msg, "error") ||
+			strings.Contains(msg, "not served") || strings.Contains(msg, "cannot"):
+			level = slog.LevelWarn
+		}
+		log.Log(context.Background(), level, msg)
+	}
+}
+
+// buildVersion is the module version from the build info, or "devel".
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
 }

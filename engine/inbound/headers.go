@@ -48,7 +48,7 @@ func appendMissingHeaders(dst, msg []byte, ss *session, now time.Time) []byte {
 		dst = append(dst, '.')
 		dst = strconv.AppendUint(dst, ss.svc.msgSeq.Add(1), 36)
 		dst = append(dst, '@')
-		dst = append(dst, ss.svc.hostname...)
+		dst = append(dst, ss.pol.hostname...)
 		dst = append(dst, ">\r\n"...)
 	}
 	switch date := ss.src.AddDateHeader; {

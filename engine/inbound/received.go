@@ -26,7 +26,7 @@ func appendReceived(dst []byte, ss *session, now time.Time) []byte {
 		dst = append(dst, ")\r\n\t"...)
 	}
 	dst = append(dst, "by "...)
-	dst = append(dst, ss.svc.hostname...)
+	dst = append(dst, ss.pol.hostname...)
 	dst = append(dst, " (Volley) with "...)
 	dst = append(dst, protocolName(ss.srv.TLS(), ss.srv.Authenticated())...)
 	if len(ss.tx.rcpts) == 1 {

@@ -30,7 +30,8 @@ type Health interface {
 
 // Options configure a Service.
 type Options struct {
-	// Config is the configuration snapshot sessions start with. Required.
+	// Config is the configuration sessions start with (Reconfigure
+	// replaces it). Required.
 	Config *config.Config
 	// Commit makes messages durable. Required.
 	Commit Committer
@@ -57,12 +58,10 @@ type Counters struct {
 // Service holds what every session of every shard shares (read-only after
 // New, apart from Counters).
 type Service struct {
-	opts     Options
-	hostname string
-	users    *userauth.Store // nil when the config has no <smtp-user>
-	tls      *tls.Config     // nil without smtp-server-tls-certificate
-	// shuttingDown is the reply of a graceful stop (Shard.Drain).
-	shuttingDown []byte
+	opts Options
+	// pol is the config in force and what is built from it; Reconfigure
+	// swaps it, and each session keeps the one it opened with.
+	pol atomic.Pointer[policy]
 	// clients counts connections and messages per client IP over all shards.
 	clients clientlimit.Table
 	// started and msgSeq make generated Message-IDs unique.
@@ -76,24 +75,48 @@ func New(opts Options) (*Service, error) {
 	if opts.Config == nil || opts.Commit == nil {
 		return nil, fmt.Errorf("inbound: Config and Commit are required")
 	}
-	host := opts.Config.HostName()
-	svc := &Service{opts: opts, hostname: host, started: time.Now().UnixNano(),
-		shuttingDown: []byte("421 4.3.2 " + host + " service shutting down, try again later\r\n")}
-	if g := &opts.Config.Global; g.TLSCertificate != "" {
-		cfg, err := loadTLS(g.TLSCertificate, g.TLSCertificatePassword)
-		if err != nil {
-			return nil, fmt.Errorf("inbound: %w", err)
-		}
-		svc.tls = cfg
-	}
-	if len(opts.Config.SMTPUsers) > 0 {
-		users, err := userauth.New(opts.Config.SMTPUsers)
-		if err != nil {
-			return nil, err
-		}
-		svc.users = users
+	svc := &Service{opts: opts, started: time.Now().UnixNano()}
+	if err := svc.Reconfigure(opts.Config); err != nil {
+		return nil, err
 	}
 	return svc, nil
+}
+
+// policy is one config snapshot with what the sessions need built from it.
+type policy struct {
+	cfg      *config.Config
+	hostname string
+	users    *userauth.Store // nil when the config has no <smtp-user>
+	tls      *tls.Config     // nil without smtp-server-tls-certificate
+	// shuttingDown is the reply of a graceful stop (Shard.Drain).
+	shuttingDown []byte
+}
+
+// Reconfigure puts cfg in force for the sessions that open from now on
+// (open ones finish on theirs). The certificate and users are loaded
+// first: if they fail, the config in force stays and the error says why.
+// Listeners are not rebound: a changed smtp-listener needs a restart.
+// Safe from any goroutine.
+func (s *Service) Reconfigure(cfg *config.Config) error {
+	host := cfg.HostName()
+	p := &policy{cfg: cfg, hostname: host,
+		shuttingDown: []byte("421 4.3.2 " + host + " service shutting down, try again later\r\n")}
+	if g := &cfg.Global; g.TLSCertificate != "" {
+		t, err := loadTLS(g.TLSCertificate, g.TLSCertificatePassword)
+		if err != nil {
+			return fmt.Errorf("inbound: %w", err)
+		}
+		p.tls = t
+	}
+	if len(cfg.SMTPUsers) > 0 {
+		users, err := userauth.New(cfg.SMTPUsers)
+		if err != nil {
+			return err
+		}
+		p.users = users
+	}
+	s.pol.Store(p)
+	return nil
 }
 
 // Accepted receives each message once it is durable and answered 250, on
@@ -122,7 +145,7 @@ type Shard struct {
 // accepted (may be nil) is that shard's hand-off to the queues.
 func (s *Service) Listen(r iouring.Reactor, accepted Accepted) (*Shard, error) {
 	sh := &Shard{svc: s, r: r, accepted: accepted}
-	for _, l := range s.opts.Config.Global.Listeners {
+	for _, l := range s.pol.Load().cfg.Global.Listeners {
 		source := l.Source
 		addr, err := r.Listen(l.Addr, func(r iouring.Reactor, c iouring.Conn, remote, local netip.AddrPort) iouring.ConnHandler {
 			return sh.newSession(remote, local, source)
@@ -182,7 +205,7 @@ func (sh *Shard) remove(ss *session) {
 func (s *Service) Sweep(now time.Time) int { return s.clients.Sweep(now) }
 
 // serverConfig builds the smtpwire policy for one client's source settings.
-func (s *Service) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfig {
+func (s *policy) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfig {
 	caps := smtpwire.Capabilities{Ext: smtpwire.ExtPipelining | smtpwire.ExtSize | smtpwire.Ext8BitMIME |
 		smtpwire.ExtEnhancedStatusCodes | smtpwire.ExtDSN}
 	if src.AllowChunking {
@@ -222,11 +245,11 @@ func (s *Service) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfi
 // address rcpt. The domain is only made (an allocation per RCPT) when the
 // relay-domain patterns must be consulted: a bulk injector's source
 // allows relaying outright.
-func (s *Service) mayRelayTo(src *config.SourceSettings, authed bool, rcpt []byte) bool {
+func (s *policy) mayRelayTo(src *config.SourceSettings, authed bool, rcpt []byte) bool {
 	if src.AlwaysAllowRelaying || authed {
 		return true
 	}
-	g := &s.opts.Config.Global
+	g := &s.cfg.Global
 	if g.AlwaysAllowRelaying {
 		return true
 	}

@@ -16,8 +16,11 @@ import (
 // session is one SMTP connection. It lives on its shard's loop.
 type session struct {
 	iouring.Base
-	svc    *Service
-	sh     *Shard
+	svc *Service
+	sh  *Shard
+	// pol is the config in force when the connection opened: a reload
+	// applies to the connections that open after it.
+	pol    *policy
 	source string // the listener's source= name
 	// prev and next link the shard's open sessions (Shard.Drain).
 	prev, next *session
@@ -74,7 +77,7 @@ var (
 
 func (sh *Shard) newSession(remote, local netip.AddrPort, source string) *session {
 	sh.svc.Counters.Sessions.Add(1)
-	return &session{svc: sh.svc, sh: sh, source: source, remote: remote, local: local}
+	return &session{svc: sh.svc, sh: sh, pol: sh.svc.pol.Load(), source: source, remote: remote, local: local}
 }
 
 // OnOpen applies the client's <source> policy and greets it.
@@ -87,7 +90,7 @@ func (ss *session) OnOpen(r iouring.Reactor, c iouring.Conn, err error) iouring.
 	if ss.sh.draining {
 		return iouring.Close // accepted just before the listeners closed
 	}
-	ss.src = ss.svc.opts.Config.SourceFor(ss.remote.Addr(), ss.source, false)
+	ss.src = ss.pol.cfg.SourceFor(ss.remote.Addr(), ss.source, false)
 	if ss.src.AcceptProxyProtocol {
 		// The peer is a load balancer: the client's own address, and so its
 		// policy, arrive in the header; greet after it.
@@ -105,22 +108,22 @@ func (ss *session) greet() iouring.Action {
 		ss.svc.logf("inbound: connection from %s to %s", ss.remote, ss.local)
 	}
 	if !ss.src.SMTPService {
-		_ = r.Send(c, []byte("554 5.7.1 "+ss.svc.hostname+" service not available to "+ss.remote.Addr().String()+"\r\n"))
+		_ = r.Send(c, []byte("554 5.7.1 "+ss.pol.hostname+" service not available to "+ss.remote.Addr().String()+"\r\n"))
 		return iouring.Drain
 	}
-	client, verdict := ss.svc.clients.Acquire(ss.remote.Addr(), ss.svc.opts.Config.Global.TotalMaxSMTPIn, ss.src.MaxSMTPIn)
+	client, verdict := ss.svc.clients.Acquire(ss.remote.Addr(), ss.pol.cfg.Global.TotalMaxSMTPIn, ss.src.MaxSMTPIn)
 	switch verdict {
 	case clientlimit.TotalFull:
 		ss.svc.Counters.TooManyConns.Add(1)
-		_ = r.Send(c, []byte("421 4.3.2 "+ss.svc.hostname+" too many connections, try again later\r\n"))
+		_ = r.Send(c, []byte("421 4.3.2 "+ss.pol.hostname+" too many connections, try again later\r\n"))
 		return iouring.Drain
 	case clientlimit.ClientFull:
 		ss.svc.Counters.TooManyConns.Add(1)
-		_ = r.Send(c, []byte("421 4.7.0 "+ss.svc.hostname+" too many connections from "+ss.remote.Addr().String()+", try again later\r\n"))
+		_ = r.Send(c, []byte("421 4.7.0 "+ss.pol.hostname+" too many connections from "+ss.remote.Addr().String()+", try again later\r\n"))
 		return iouring.Drain
 	}
 	ss.client = client
-	ss.srv.Reset(ss.svc.serverConfig(ss.src))
+	ss.srv.Reset(ss.pol.serverConfig(ss.src))
 	ss.srv.Greet()
 	ss.armTimeout(ss.src.SMTPCommandTimeout)
 	ss.flush()
@@ -183,7 +186,7 @@ func (ss *session) run(buf []byte, owned bool) iouring.Action {
 		return iouring.Drain
 	}
 	if ss.stopping() {
-		ss.send(ss.svc.shuttingDown, false)
+		ss.send(ss.pol.shuttingDown, false)
 		return iouring.Drain
 	}
 	return iouring.Continue
@@ -202,7 +205,7 @@ func (ss *session) drainIfIdle() {
 	case ss.awaitProxy:
 		_ = ss.r.Close(ss.c) // not greeted yet: nothing to say
 	case ss.stopping():
-		ss.send(ss.svc.shuttingDown, true)
+		ss.send(ss.pol.shuttingDown, true)
 	}
 }
 
@@ -316,7 +319,7 @@ func (ss *session) startTransaction(cmd *smtpwire.Command) {
 
 // recipient checks relaying and records an accepted RCPT.
 func (ss *session) recipient(cmd *smtpwire.Command) {
-	if !ss.svc.mayRelayTo(ss.src, ss.srv.Authenticated(), cmd.Path.Mailbox) {
+	if !ss.pol.mayRelayTo(ss.src, ss.srv.Authenticated(), cmd.Path.Mailbox) {
 		ss.svc.Counters.RelayDenied.Add(1)
 		ss.srv.Reply(replyRelayDenied)
 		return
@@ -364,8 +367,8 @@ func (ss *session) commit() {
 		// PowerMTA's rule: an unknown name falls back to
 		// invalid-virtual-mta-fallback, else is refused
 		// (reject-invalid-virtual-mta), else is ignored.
-		switch fallback := ss.svc.opts.Config.Global.InvalidVirtualMTAFallback; {
-		case ss.svc.validVMTA(rt.vmta):
+		switch fallback := ss.pol.cfg.Global.InvalidVirtualMTAFallback; {
+		case ss.pol.validVMTA(rt.vmta):
 			m.VMTA = rt.vmta
 		case fallback != "":
 			m.VMTA = fallback
@@ -440,7 +443,7 @@ func (ss *session) OnTimeout(r iouring.Reactor, c iouring.Conn) iouring.Action {
 	if ss.waiting {
 		return iouring.Continue
 	}
-	ss.send([]byte("421 4.4.2 "+ss.svc.hostname+" timeout, closing connection\r\n"), ss.tlsp != nil)
+	ss.send([]byte("421 4.4.2 "+ss.pol.hostname+" timeout, closing connection\r\n"), ss.tlsp != nil)
 	if ss.tlsp != nil {
 		return iouring.Continue // the writer closes after the reply
 	}
@@ -487,7 +490,7 @@ var replyAuthFailed = smtpwire.Reply{Code: smtpwire.C535AuthInvalid, Enh: smtpwi
 // (bcrypt, argon2id) are checked on a goroutine, never on the loop; the
 // session reads no input meanwhile, as during a commit.
 func (ss *session) authenticate() {
-	users := ss.svc.users
+	users := ss.pol.users
 	if users == nil {
 		ss.srv.Reply(replyAuthFailed)
 		return
@@ -523,7 +526,7 @@ func (ss *session) authResult(source string, ok bool) {
 	if name == "" {
 		name = ss.source
 	}
-	ss.src = ss.svc.opts.Config.SourceFor(ss.remote.Addr(), name, true)
+	ss.src = ss.pol.cfg.SourceFor(ss.remote.Addr(), name, true)
 	ss.srv.Accept()
 }
 
@@ -544,7 +547,7 @@ func (ss *session) proxyHeader(p []byte) iouring.Action {
 	ss.awaitProxy = false
 	if h.Source.IsValid() {
 		ss.remote, ss.local = h.Source, h.Dest
-		ss.src = ss.svc.opts.Config.SourceFor(ss.remote.Addr(), ss.source, false)
+		ss.src = ss.pol.cfg.SourceFor(ss.remote.Addr(), ss.source, false)
 	}
 	rest := ss.in[n:]
 	ss.in = ss.in[:copy(ss.in, rest)]

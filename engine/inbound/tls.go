@@ -69,7 +69,7 @@ const tlsHandshakeTimeout = 5 * time.Minute
 
 // startTLS answers STARTTLS and hands the connection to a TLS pipe.
 func (ss *session) startTLS() {
-	cfg := ss.svc.tls
+	cfg := ss.pol.tls
 	if cfg == nil {
 		ss.srv.Reply(replyTLSUnavailable)
 		return

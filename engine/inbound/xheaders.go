@@ -96,7 +96,7 @@ func appendRouted(dst, msg []byte, ss *session) ([]byte, routing) {
 }
 
 // validVMTA reports whether name is a virtual MTA or pool of the config.
-func (s *Service) validVMTA(name string) bool {
-	c := s.opts.Config
+func (p *policy) validVMTA(name string) bool {
+	c := p.cfg
 	return c.VMTA(name) != nil || c.Pool(name) != nil
 }

@@ -57,6 +57,9 @@ type DelivererOptions struct {
 	// Forward hands a recipient to another queue (an MX rollup's), on the
 	// loop, whichever shard owns it.
 	Forward func(r queue.Ready)
+	// JobPaused, when set, says whether a job's mail is held (`pause job`).
+	// Safe from any goroutine; called per transaction.
+	JobPaused func(job string) bool
 	// Slots caps connections per vMTA and pool over all shards (nil: no caps).
 	Slots *Slots
 	// QueueFailed, when set, hears of each connection that failed before
@@ -132,7 +135,10 @@ type queueState struct {
 	// without a connection attempt each (downReason says why).
 	downUntil  time.Time
 	downReason string
-	batch      []queue.Entry
+	// lastError is the last reply or failure that deferred or bounced
+	// mail here, for the management API.
+	lastError string
+	batch     []queue.Entry
 	// msgRate and connRate shape the queue (max-msg-rate counts
 	// recipients attempted, as PowerMTA does; max-connect-rate
 	// connections); kickAt is a pending Kick they asked for.
@@ -205,6 +211,9 @@ func (d *Deliverer) state(q *queue.Queue) *queueState {
 // Kick looks at q: a route first, then connections for what is ready.
 func (d *Deliverer) Kick(q *queue.Queue) {
 	st := d.state(q)
+	if q.Paused {
+		return // held: Resume kicks it
+	}
 	if q.Ready() == 0 {
 		if next := q.NextDue(); !next.IsZero() {
 			d.schedule(next)
@@ -247,7 +256,10 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 		st.idle = st.idle[:len(st.idle)-1]
 		s.Resume() // false: it quit meanwhile
 	}
-	max := st.ds.MaxSMTPOut
+	max, connectRate := st.ds.MaxSMTPOut, st.ds.MaxConnectRate
+	if q.Backoff {
+		max, connectRate = st.ds.BackoffMaxSMTPOut, st.ds.BackoffMaxConnectRate
+	}
 	if max <= 0 {
 		max = 1
 	}
@@ -256,7 +268,7 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 		return
 	}
 	for st.conns < max && st.conns < q.Ready() && st.failed < st.addrCount() {
-		if ok, wait := st.connRate.Take(now, 1, st.ds.MaxConnectRate.Count, st.ds.MaxConnectRate.Per); !ok {
+		if ok, wait := st.connRate.Take(now, 1, connectRate.Count, connectRate.Per); !ok {
 			st.kickAfter(wait)
 			break
 		}
@@ -540,14 +552,24 @@ func maxDuration(a, b time.Duration) time.Duration {
 // none ready the session waits, idle, for the next Kick.
 func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 	q := st.q
-	if q.Ready() == 0 {
+	if q.Ready() == 0 || q.Paused {
 		st.addIdle(s)
 		return nil, true
 	}
 	st.batch = q.Take(st.batch[:0], st.ds.MaxRcptPerMessage)
+	for st.held() {
+		if q.Ready() == 0 {
+			st.addIdle(s)
+			return nil, true
+		}
+		st.batch = q.Take(st.batch[:0], st.ds.MaxRcptPerMessage)
+	}
 	if st.batch[0].Msg != nil && st.batch[0].Body != nil {
 		now, n := st.d.o.Now(), len(st.batch)
 		r, sr := st.ds.MaxMsgRate, sourceRate(st.ds.SourceIPMaxMsgRate, s.T.Source)
+		if q.Backoff {
+			r = st.ds.BackoffMaxMsgRate
+		}
 		src := st.sourceOf(s.T.Source)
 		ok, wait := st.msgRate.Allows(now, n, r.Count, r.Per)
 		if ok {
@@ -571,6 +593,26 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 	st.addIdle(s)
 	return nil, true
 }
+
+// held puts the batch back to wait jobHold when its job is paused
+// (`pause job`), and reports whether it did.
+func (st *queueState) held() bool {
+	m := st.batch[0].Msg
+	if m == nil || m.Job == "" || st.d.o.JobPaused == nil || !st.d.o.JobPaused(m.Job) {
+		return false
+	}
+	at := st.d.o.Now().Add(jobHold)
+	for _, e := range st.batch {
+		e.Next = at
+		st.q.Defer(e)
+	}
+	st.d.schedule(at)
+	return true
+}
+
+// jobHold is how long a paused job's recipients wait before they are
+// looked at again (ResumeJob brings them back at once).
+const jobHold = time.Minute
 
 // warmBatch is how many cold recipients one spool read loads.
 const warmBatch = 256
@@ -613,6 +655,9 @@ func (st *queueState) Settled(s *Session, out []Outcome) {
 	now := st.d.o.Now()
 	for i := range out {
 		o := &out[i]
+		if o.Kind != Delivered {
+			st.lastError = o.Reply
+		}
 		if o.Kind != Deferred {
 			st.q.Settle()
 			continue
@@ -634,7 +679,11 @@ func (st *queueState) retry(o *Outcome, now time.Time) {
 		st.q.Settle()
 		return
 	}
-	e.Next = now.Add(retryAfter(st.ds.RetryAfter, e.Attempts))
+	list := st.ds.RetryAfter
+	if st.q.Backoff {
+		list = st.ds.BackoffRetryAfter
+	}
+	e.Next = now.Add(retryAfter(list, e.Attempts))
 	st.q.Defer(*e)
 	st.d.schedule(e.Next)
 }
@@ -657,6 +706,7 @@ func retryAfter(list []time.Duration, attempts uint32) time.Duration {
 // finishReady settles every ready recipient at once (null MX, no route).
 func (st *queueState) finishReady(k Kind, reply string) {
 	now := st.d.o.Now()
+	st.lastError = reply
 	var out []Outcome
 	for st.q.Ready() > 0 {
 		for _, e := range st.q.Take(nil, 0) {
@@ -704,6 +754,7 @@ func (st *queueState) Closed(s *Session, err error) {
 		st.d.o.QueueFailed(st.q.Key, s.T, err)
 	}
 	if err != nil {
+		st.lastError = err.Error()
 		st.failed++
 		st.d.o.Logf("outbound: %s: %s (%s): %v", st.q.Key, s.T.MX, s.T.Remote, err)
 		if st.failed >= st.addrCount() {

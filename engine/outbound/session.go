@@ -49,6 +49,11 @@ type Outcome struct {
 	// its encryption ("" in the clear).
 	T                     Target
 	TLSVersion, TLSCipher string
+	// Category, when set, is the bounce category chosen here rather than
+	// by classifying Reply ("deleted" for an operator's delete); NoDSN
+	// says no delivery status notification goes out for it.
+	Category string
+	NoDSN    bool
 }
 
 // Target is where a session connects.

@@ -54,3 +54,9 @@ func (f *fifo) reset() {
 	clear(f.buf)
 	f.buf, f.off = f.buf[:0], 0
 }
+
+// truncate keeps the first n items (the caller moved the kept ones there).
+func (f *fifo) truncate(n int) {
+	clear(f.buf[f.off+n:])
+	f.buf = f.buf[:f.off+n]
+}

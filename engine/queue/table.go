@@ -34,6 +34,10 @@ type Queue struct {
 	later laterHeap
 	// InFlight counts recipients taken for delivery and not yet settled.
 	InFlight int
+	// Paused holds the queue's mail (PowerMTA's `pause queue`): nothing is
+	// taken for delivery until Resume. Backoff is the queue's mode: the
+	// deliverer uses the domain's backoff-* limits while it is set.
+	Paused, Backoff bool
 }
 
 // Ready returns the number of recipients due now.
@@ -132,6 +136,78 @@ func (q *Queue) TakeAll(dst []Entry) []Entry {
 	return dst
 }
 
+// Schedule makes every waiting recipient due now (PowerMTA's `schedule`):
+// they move to the ready list in due order. It returns how many moved.
+func (q *Queue) Schedule() int {
+	n := len(q.later)
+	for len(q.later) > 0 {
+		q.ready.push(heap.Pop(&q.later).(Entry))
+	}
+	return n
+}
+
+// Remove takes out of the queue every waiting or ready recipient match
+// accepts (not those in flight), appended to dst in queue order; they are
+// gone from the queue, and the caller settles them.
+func (q *Queue) Remove(dst []Entry, match func(*Entry) bool) []Entry {
+	r := q.ready.items()
+	kept := 0
+	for i := range r {
+		if match(&r[i]) {
+			q.t.hot -= int64(len(r[i].Body))
+			dst = append(dst, r[i])
+			continue
+		}
+		r[kept] = r[i]
+		kept++
+	}
+	q.ready.truncate(kept)
+	later := q.later[:0]
+	for i := range q.later {
+		if match(&q.later[i]) {
+			dst = append(dst, q.later[i])
+			continue
+		}
+		later = append(later, q.later[i])
+	}
+	clear(q.later[len(later):])
+	q.later = later
+	heap.Init(&q.later)
+	return dst
+}
+
+// Each calls fn for the queued recipients (ready, then waiting; not
+// those in flight) until it returns false.
+func (q *Queue) Each(fn func(e *Entry) bool) {
+	r := q.ready.items()
+	for i := range r {
+		if !fn(&r[i]) {
+			return
+		}
+	}
+	for i := range q.later {
+		if !fn(&q.later[i]) {
+			return
+		}
+	}
+}
+
+// Cold appends to dst the queued recipients (ready or waiting) whose
+// envelope is not in memory.
+func (q *Queue) Cold(dst []Entry) []Entry {
+	for _, e := range q.ready.items() {
+		if e.Msg == nil {
+			dst = append(dst, e)
+		}
+	}
+	for _, e := range q.later {
+		if e.Msg == nil {
+			dst = append(dst, e)
+		}
+	}
+	return dst
+}
+
 // Settle records that an in-flight recipient reached a final outcome.
 func (q *Queue) Settle() { q.InFlight-- }
 
@@ -142,6 +218,10 @@ func (q *Queue) Defer(e Entry) {
 	e.Body = nil
 	q.add(e, time.Time{})
 }
+
+// Put queues e again (ready when due by now, else waiting): for
+// recipients an operator's command took out of the queue and returns.
+func (q *Queue) Put(e Entry) { q.add(e, time.Now()) }
 
 // add queues e: ready when it is due by now, else later.
 func (q *Queue) add(e Entry, now time.Time) {
@@ -241,6 +321,17 @@ func (t *Table) Len() int {
 		n += q.Len()
 	}
 	return n
+}
+
+// Ensure returns the queue for k, made empty when there is none (an
+// operator pausing a queue before its mail arrives).
+func (t *Table) Ensure(k Key) *Queue { return t.queue(k) }
+
+// Each calls fn for every queue, in no particular order.
+func (t *Table) Each(fn func(q *Queue)) {
+	for _, q := range t.queues {
+		fn(q)
+	}
 }
 
 // Queue returns the queue for k, or nil when there is none.

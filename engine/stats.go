@@ -1,0 +1,206 @@
+package engine
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/volleymta/volley/engine/api"
+	"github.com/volleymta/volley/engine/outbound"
+	"github.com/volleymta/volley/spool"
+)
+
+// stats counts what the node did for the management API: traffic since
+// the start or `reset counters`, per-job counts, recent errors and the
+// last hour's rates. Counting is atomic adds on the paths that already
+// run per message (hand-off, settler); a job's counts take a lock only
+// for messages that carry a job id.
+type stats struct {
+	started time.Time
+	// cur counts since the start; base holds cur's values at the last
+	// reset, so a reset never races with the counting.
+	cur, base counters
+	since     atomic.Pointer[time.Time]
+	// spooled counts the messages found in the spool at start.
+	spooled atomic.Int64
+
+	jobsMu sync.Mutex
+	jobs   map[string]*jobCount
+
+	eventsMu sync.Mutex
+	events   []api.Event // a ring of the last maxEvents, next at eventNext
+	eventN   int
+
+	ratesMu sync.Mutex
+	rates   []api.RatePoint // one per finished minute, oldest first, at most 60
+	last    [4]uint64       // cur at the last minute's end
+}
+
+type counters struct {
+	msgs, rcpts, delivered, bounced, deferred atomic.Uint64
+}
+
+type jobCount struct {
+	api.Job
+}
+
+// maxEvents is how many recent deferrals and bounces the API keeps.
+const maxEvents = 100
+
+func newStats(now time.Time) *stats {
+	s := &stats{started: now, jobs: map[string]*jobCount{}}
+	s.since.Store(&now)
+	return s
+}
+
+// received counts one accepted message (any goroutine).
+func (s *stats) received(m *spool.Message) {
+	s.cur.msgs.Add(1)
+	s.cur.rcpts.Add(uint64(len(m.Recipients)))
+	if m.Job != "" {
+		s.jobsMu.Lock()
+		j := s.job(m.Job)
+		j.Received += uint64(len(m.Recipients))
+		j.Queued += int64(len(m.Recipients))
+		s.jobsMu.Unlock()
+	}
+}
+
+// job returns the counts of id, made on first sight; jobsMu is held.
+func (s *stats) job(id string) *jobCount {
+	j := s.jobs[id]
+	if j == nil {
+		j = &jobCount{api.Job{ID: id, FirstSeen: time.Now()}}
+		s.jobs[id] = j
+	}
+	return j
+}
+
+// outcome counts one settled outcome (the settler's goroutine); m may be
+// nil when the message was gone.
+func (s *stats) outcome(o *outbound.Outcome, m *spool.Message, now time.Time) {
+	switch o.Kind {
+	case outbound.Delivered:
+		s.cur.delivered.Add(1)
+	case outbound.Bounced:
+		s.cur.bounced.Add(1)
+	case outbound.Deferred:
+		s.cur.deferred.Add(1)
+	}
+	if o.Kind != outbound.Delivered {
+		s.eventsMu.Lock()
+		ev := api.Event{Time: now, Kind: o.Kind.String(), Queue: o.Entry.Addr, Recipient: o.Entry.Addr, Reply: o.Reply}
+		if at := lastAt(o.Entry.Addr); at >= 0 {
+			ev.Queue = o.Entry.Addr[at+1:]
+		}
+		if m != nil && m.VMTA != "" {
+			ev.Queue += "/" + m.VMTA
+		}
+		if len(s.events) < maxEvents {
+			s.events = append(s.events, ev)
+		} else {
+			s.events[s.eventN%maxEvents] = ev
+		}
+		s.eventN++
+		s.eventsMu.Unlock()
+	}
+	if m == nil || m.Job == "" {
+		return
+	}
+	s.jobsMu.Lock()
+	j := s.job(m.Job)
+	switch o.Kind {
+	case outbound.Delivered:
+		j.Delivered++
+		j.Queued--
+	case outbound.Bounced:
+		j.Bounced++
+		j.Queued--
+	case outbound.Deferred:
+		j.Deferrals++
+	}
+	s.jobsMu.Unlock()
+}
+
+func lastAt(addr string) int {
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == '@' {
+			return i
+		}
+	}
+	return -1
+}
+
+// reset starts the traffic counts again (`volley reset counters`).
+func (s *stats) reset(now time.Time) {
+	for _, p := range [][2]*atomic.Uint64{{&s.cur.msgs, &s.base.msgs}, {&s.cur.rcpts, &s.base.rcpts},
+		{&s.cur.delivered, &s.base.delivered}, {&s.cur.bounced, &s.base.bounced}, {&s.cur.deferred, &s.base.deferred}} {
+		p[1].Store(p[0].Load())
+	}
+	s.since.Store(&now)
+}
+
+// traffic returns the counts since the last reset.
+func (s *stats) traffic() api.Traffic {
+	d := func(c, b *atomic.Uint64) uint64 { return c.Load() - b.Load() }
+	return api.Traffic{Since: *s.since.Load(), MessagesReceived: d(&s.cur.msgs, &s.base.msgs),
+		RecipientsReceived: d(&s.cur.rcpts, &s.base.rcpts), Delivered: d(&s.cur.delivered, &s.base.delivered),
+		Bounced: d(&s.cur.bounced, &s.base.bounced), Deferred: d(&s.cur.deferred, &s.base.deferred)}
+}
+
+// recentEvents returns the kept deferrals and bounces, newest first.
+func (s *stats) recentEvents() []api.Event {
+	s.eventsMu.Lock()
+	defer s.eventsMu.Unlock()
+	out := make([]api.Event, 0, len(s.events))
+	for i := 1; i <= len(s.events); i++ {
+		out = append(out, s.events[(s.eventN-i)%len(s.events)])
+	}
+	return out
+}
+
+// jobList returns every job's counts, by id; paused says which are held.
+func (s *stats) jobList(paused func(string) bool) []api.Job {
+	s.jobsMu.Lock()
+	out := make([]api.Job, 0, len(s.jobs))
+	for _, j := range s.jobs {
+		out = append(out, j.Job)
+	}
+	s.jobsMu.Unlock()
+	for i := range out {
+		out[i].Paused = paused(out[i].ID)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// tickMinute closes the minute ending at now: its counts become a rate
+// point, the oldest past an hour dropped. The engine calls it each minute.
+func (s *stats) tickMinute(now time.Time) {
+	v := [4]uint64{s.cur.msgs.Load(), s.cur.delivered.Load(), s.cur.bounced.Load(), s.cur.deferred.Load()}
+	s.ratesMu.Lock()
+	defer s.ratesMu.Unlock()
+	p := api.RatePoint{Time: now.Truncate(time.Second), Received: v[0] - s.last[0], Delivered: v[1] - s.last[1],
+		Bounced: v[2] - s.last[2], Deferred: v[3] - s.last[3]}
+	s.last = v
+	s.rates = append(s.rates, p)
+	if len(s.rates) > 60 {
+		s.rates = append(s.rates[:0], s.rates[len(s.rates)-60:]...)
+	}
+}
+
+// lastHour returns the minutes' rate points, oldest first, and the minute
+// in progress as the last point.
+func (s *stats) lastHour(now time.Time) []api.RatePoint {
+	s.ratesMu.Lock()
+	defer s.ratesMu.Unlock()
+	out := append([]api.RatePoint(nil), s.rates...)
+	out = append(out, api.RatePoint{Time: now.Truncate(time.Second), Received: s.cur.msgs.Load() - s.last[0],
+		Delivered: s.cur.delivered.Load() - s.last[1], Bounced: s.cur.bounced.Load() - s.last[2],
+		Deferred: s.cur.deferred.Load() - s.last[3]})
+	if len(out) > 60 {
+		out = out[len(out)-60:]
+	}
+	return out
+}
