@@ -259,13 +259,13 @@ func (s *Spool) Delete(id ID, recipients int) error {
 // messages into one atomic batch and one group commit: how the settler
 // records a burst of delivery outcomes with one fsync.
 type Updates struct {
-	s   *Spool
-	b   *pebble.Batch
-	n   int
+	s *Spool
+	b *pebble.Batch
+	n int
 	// dels counts the messages deleted, for Stats once committed.
 	dels int
-	key [rcptKeyLen]byte
-	buf []byte
+	key  [rcptKeyLen]byte
+	buf  []byte
 }
 
 // NewUpdates returns an empty set of updates.
