@@ -178,7 +178,7 @@ func (s *stats) jobList(paused func(string) bool) []api.Job {
 // tickMinute closes the minute ending at now: its counts become a rate
 // point, the oldest past an hour dropped. The engine calls it each minute.
 func (s *stats) tickMinute(now time.Time) {
-	v := [4]uint64{s.cur.msgs.Load(), s.cur.delivered.Load(), s.cur.bounced.Load(), s.cur.deferred.Load()}
+	v := [4]uint64{s.cur.rcpts.Load(), s.cur.delivered.Load(), s.cur.bounced.Load(), s.cur.deferred.Load()}
 	s.ratesMu.Lock()
 	defer s.ratesMu.Unlock()
 	p := api.RatePoint{Time: now.Truncate(time.Second), Received: v[0] - s.last[0], Delivered: v[1] - s.last[1],
@@ -196,7 +196,7 @@ func (s *stats) lastHour(now time.Time) []api.RatePoint {
 	s.ratesMu.Lock()
 	defer s.ratesMu.Unlock()
 	out := append([]api.RatePoint(nil), s.rates...)
-	out = append(out, api.RatePoint{Time: now.Truncate(time.Second), Received: s.cur.msgs.Load() - s.last[0],
+	out = append(out, api.RatePoint{Time: now.Truncate(time.Second), Received: s.cur.rcpts.Load() - s.last[0],
 		Delivered: s.cur.delivered.Load() - s.last[1], Bounced: s.cur.bounced.Load() - s.last[2],
 		Deferred: s.cur.deferred.Load() - s.last[3]})
 	if len(out) > 60 {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -74,11 +73,9 @@ func run(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	logf := leveledLogf(log)
-	rotateLog := func() error {
-		if lf == nil {
-			return errors.New("no log-file is configured: volleyd logs to stderr only")
-		}
-		return lf.Reopen()
+	var rotateLog func() error // nil: no log file to reopen
+	if lf != nil {
+		rotateLog = lf.Reopen
 	}
 	// SIGUSR1 starts new accounting files and reopens the log file, for
 	// logrotate; SIGHUP reloads the config (SPEC.md).
@@ -109,6 +106,9 @@ func handleSignals(ctx context.Context, sigs <-chan os.Signal, rn *engine.Runnin
 			}
 			if err := rn.RotateAcct(); err != nil {
 				logf("volleyd: rotating the accounting files: %v", err)
+			}
+			if rotateLog == nil {
+				continue
 			}
 			if err := rotateLog(); err != nil {
 				logf("volleyd: reopening the log file: %v", err)

@@ -220,7 +220,8 @@ type Event struct {
 	Reply     string    `json:"reply"`
 }
 
-// RatePoint is one minute's traffic (GET /api/v1/rates: the last hour).
+// RatePoint is one minute's traffic in recipients (GET /api/v1/rates: the
+// last hour).
 type RatePoint struct {
 	Time      time.Time `json:"time"`
 	Received  uint64    `json:"received"`

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/smtp"
+	"net/textproto"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/volleymta/volley/internal/testbrowser"
+)
+
+// The management API tests run the real daemon and talk HTTP to it, as
+// the volley CLI and an operator's scripts do.
+
+// apiConf makes the management API listen on a free loopback port.
+const apiConf = "http-mgmt-listen 127.0.0.1:0\n"
+
+var mgmtLine = regexp.MustCompile(`management API and web monitor on (http://[0-9.:]+)`)
+
+// apiURL waits for d's log line naming the management API's address.
+func apiURL(t *testing.T, d *daemon) string {
+	t.Helper()
+	for deadline := time.Now().Add(peerTimeout); ; {
+		if m := mgmtLine.FindStringSubmatch(d.logs.String()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("volleyd did not log its management API address:\n%s", d.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// call sends one request and returns the status and body; a non-nil in
+// is sent as JSON; headers are name, value pairs.
+func call(t *testing.T, method, url string, in any, headers ...string) (int, []byte) {
+	t.Helper()
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	c := &http.Client{Timeout: peerTimeout}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, out
+}
+
+// get decodes a 200 answer of GET url into out.
+func get(t *testing.T, url string, out any) {
+	t.Helper()
+	code, body := call(t, "GET", url, nil)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, code, body)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		t.Fatalf("GET %s: %v in %s", url, err, body)
+	}
+}
+
+// post sends in (may be nil) and decodes the answer into out (may be nil),
+// failing unless the status is want.
+func post(t *testing.T, method, url string, in, out any, want int, headers ...string) {
+	t.Helper()
+	code, body := call(t, method, url, in, headers...)
+	if code != want {
+		t.Fatalf("%s %s: %d %s, want %d", method, url, code, body, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, url, err, body)
+		}
+	}
+}
+
+// sendMail sends one message through d's SMTP listener.
+func sendMail(t *testing.T, d *daemon, from string, to []string, headers string) {
+	t.Helper()
+	msg := headers + "Subject: api test\r\n\r\nbody\r\n"
+	if err := smtp.SendMail(d.addr, nil, from, to, []byte(msg)); err != nil {
+		t.Fatalf("send to %v: %v", to, err)
+	}
+}
+
+// waitFor polls cond until it holds or limit passes.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func containsAll(s string, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// dialSMTP opens a session on addr and starts a transaction (EHLO, MAIL).
+func dialSMTP(t *testing.T, addr string) *smtp.Client {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Hello("client.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("s@origin.test"); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// rcptReply sends RCPT TO and returns the reply code.
+func rcptReply(t *testing.T, c *smtp.Client, rcpt string) int {
+	t.Helper()
+	err := c.Rcpt(rcpt)
+	if err == nil {
+		return 250
+	}
+	var te *textproto.Error
+	if !errors.As(err, &te) {
+		t.Fatalf("RCPT %s: %v", rcpt, err)
+	}
+	return te.Code
+}
+
+// browserDOM loads url in headless Chromium and returns the DOM after the
+// page's scripts ran.
+func browserDOM(t *testing.T, url string) string {
+	t.Helper()
+	testbrowser.Find(t)
+	return testbrowser.DumpDOM(t, url, 3*time.Second)
+}
+
+// browserScreenshot saves url's rendering as a test artifact.
+func browserScreenshot(t *testing.T, url, name string) {
+	t.Helper()
+	testbrowser.Screenshot(t, url, testbrowser.Artifact(t, name), 1280, 900, 3*time.Second)
+}
