@@ -85,6 +85,7 @@ type Running struct {
 	snap       *config.Snapshot
 	stats      *stats
 	jobsPaused *pausedJobs
+	sources    *disabledSources
 	resolver   *routeResolver
 	version    string
 	logf       func(string, ...any)
@@ -189,6 +190,7 @@ func Run(ctx context.Context, opts Options) error {
 	var services []*inbound.Shard // by shard ID, each written by its own Setup
 	var parts []shardParts        // by shard ID, each written by its own Setup
 	jobsPaused := &pausedJobs{}
+	sources := &disabledSources{}
 	logR := acctFiles.Wants(acct.Received)
 	g, err := shard.Start(shard.Options{Count: cfg.Global.Shards, IO: iouring.Options{Engine: engine, Logf: logf},
 		Init: func(shards []*shard.Shard) error {
@@ -211,7 +213,8 @@ func Run(ctx context.Context, opts Options) error {
 			}
 			d := outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
 				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: newOutcomePusher(s.Reactor, st).settle,
-				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed, JobPaused: jobsPaused.has})
+				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed, JobPaused: jobsPaused.has,
+				SourceDisabled: sources.has})
 			sh, err := svc.Listen(s.Reactor, h.accepted)
 			services[s.ID] = sh
 			parts[s.ID] = shardParts{table: inboxes[s.ID].Table(), deliverer: d, service: sh}
@@ -236,7 +239,7 @@ func Run(ctx context.Context, opts Options) error {
 		requeue(ctx, sp, inboxes, &stats.spooled, logf)
 	}()
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
-		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, resolver: resolver,
+		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,
 		version: opts.Version, logf: logf}
 	rn.appender = routingAppender{sp: sp, inboxes: inboxes, received: func(m *spool.Message) {
 		stats.received(m)

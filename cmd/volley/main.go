@@ -1,13 +1,23 @@
 // Command volley is the operator's command-line tool: PowerMTA's `pmta` command set, spoken
-// to volleyd over its HTTP management API, plus commands that work offline.
+// to volleyd over its HTTP management API (engine/api types), plus commands that work
+// offline.
 //
-// Today only the offline commands exist: `configtest` (alias `test config`), `show settings
-// --default` and `version`. Every other PowerMTA command is recognised and refused with exit
-// status 2 and a message saying that volleyd does not serve the management API yet, so a
-// script learns that honestly instead of getting made-up output.
+// Offline: `configtest` (alias `test config`), `show settings --default`, `version`, and the
+// SMTP test tools `blast` and `sink`. Every other command asks the volleyd at --api: `show
+// status|queues|topqueues|domains|topdomains|vmtas|jobs|settings`, `pause|resume queue|job`,
+// `set queue --mode`, `schedule`, `delete`, `resolve`, `clear dnscache`, `reload`, `reset
+// counters`, `rotate acct|log`, `list`, `show disabled sources`, `disable|enable source`,
+// and Volley's own `inject` and `vmta set|delete`. Commands not written yet (`digest`,
+// `suppress`, `bounce classify`, `show settings DOMAIN/VMTA`) are refused with exit status 2
+// and a message that says so, so a script learns that honestly instead of getting made-up
+// output.
 //
-// Exit status: 0 success, 1 the command ran and found a problem (configtest), 2 the command
-// could not run (bad usage, or it needs the API).
+// Output is text: aligned tables for the `show` commands, like `pmta`'s. --json prints the
+// API's JSON instead, indented.
+//
+// Exit status: 0 success; 1 the command ran and the answer is a problem (configtest or
+// reload found errors, nothing matched the pattern, nothing deleted); 2 the command could
+// not run (bad usage, volleyd unreachable, access refused, or the command is not served).
 package main
 
 import (
@@ -96,7 +106,7 @@ func newFlagSet(o *options, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// dispatch runs the command named by rest[0] (and rest[1] for two-word commands).
+// dispatch runs the command named by the first one to three words of rest.
 func dispatch(o options, rest []string, stdout, stderr io.Writer) int {
 	switch cmd, sub := rest[0], word(rest, 1); {
 	case cmd == "configtest":
@@ -111,39 +121,35 @@ func dispatch(o options, rest []string, stdout, stderr io.Writer) int {
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		usage(stdout)
 		return exitOK
-	case apiCommands[cmd]:
-		name := cmd
-		if twoWord[cmd] && sub != "" && !strings.HasPrefix(sub, "-") {
-			name += " " + sub
-		}
-		fmt.Fprintf(stderr, "volley: %s needs the management API, which volleyd does not serve yet\n", name)
-		return exitUsage
-	case localCommands[cmd]:
+	case cmd == "blast":
+		return runBlast(o, rest[1:], stdout, stderr)
+	case cmd == "sink":
+		return runSink(o, rest[1:], stdout, stderr)
+	case notBuilt[cmd]:
 		fmt.Fprintf(stderr, "volley: %s is not built yet\n", cmd)
 		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "volley: unknown command %q (run `volley help`)\n", cmd)
-		return exitUsage
 	}
+	if c, name, args, ok := lookup(rest); ok {
+		return runCommand(o, c, name, args, stdout, stderr)
+	}
+	name := rest[0]
+	if sub := word(rest, 1); sub != "" && !strings.HasPrefix(sub, "-") && commandWords[rest[0]] {
+		name += " " + sub
+	}
+	fmt.Fprintf(stderr, "volley: unknown command %q (run `volley help`)\n", name)
+	return exitUsage
 }
 
-// apiCommands are the `pmta` commands (SPEC.md "Programs") that ask the running daemon.
-var apiCommands = map[string]bool{
-	"show": true, "pause": true, "resume": true, "set": true, "schedule": true, "delete": true,
-	"list": true, "disable": true, "enable": true, "resolve": true, "clear": true, "reload": true,
-	"reset": true, "rotate": true, "inject": true, "suppress": true,
-}
+// notBuilt are SPEC.md commands that are not written yet; they are refused by name so the
+// message does not call them unknown.
+var notBuilt = map[string]bool{"digest": true, "bounce": true, "suppress": true}
 
-// twoWord are the commands whose second word names what they act on, so that the refusal
-// says "show queues", not "show".
-var twoWord = map[string]bool{
+// commandWords are the first words of multi-word commands, so that `show nothing` is
+// reported as the unknown command "show nothing", not "show".
+var commandWords = map[string]bool{
 	"show": true, "pause": true, "resume": true, "set": true, "disable": true, "enable": true,
-	"clear": true, "reset": true, "rotate": true, "suppress": true,
+	"clear": true, "reset": true, "rotate": true, "vmta": true,
 }
-
-// localCommands are SPEC.md commands that will run without the daemon but are not written
-// yet; saying they need the API would be untrue.
-var localCommands = map[string]bool{"digest": true, "bounce": true, "blast": true, "sink": true}
 
 // word returns rest[i], or "" past the end.
 func word(rest []string, i int) string {
@@ -164,20 +170,59 @@ func buildVersion() string {
 	return "devel"
 }
 
-// usage prints the command summary: what works today and what waits for the API.
+// usage prints the command summary.
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: volley [--api URL] [--api-key KEY] [--json] COMMAND [ARGS]
+
+Commands that ask volleyd (PowerMTA's pmta commands over the management API):
+  show status                       traffic, queues, connections, spool and config at a glance
+  show queues [--maxitems=N] [--paused[=yes|no]] [--mode=normal|backoff] [--errors]
+              [--sort=name|recipients] [DOMAIN[/VMTA]]
+                                    queues (domain/vMTA; * and ? wildcards)
+  show topqueues [...]              show queues, largest first, top 20 unless --maxitems
+  show domains [--maxitems=N] [--sort=name|recipients] [DOMAIN]
+  show topdomains [...]             show domains, largest first, top 20 unless --maxitems
+  show vmtas [--maxitems=N] [NAME]  virtual MTAs and pools
+  show jobs [--maxitems=N]          jobs with their recipient counts
+  show settings                     the config in force
+  pause queue Q | resume queue Q    stop or restart delivery for the queues matching Q
+  pause job ID | resume job ID      stop or restart delivery of a job
+  set queue --mode=normal|backoff Q force the queues' mode
+  schedule [--retry-recipients] Q   retry the queues now
+  delete [--dsn] [--queue=Q] [--orig=A] [--rcpt=A] [--jobId=ID] [--envId=ID]
+         [--older-than=AGE]         remove queued recipients matching every filter given
+                                    (at least one); AGE is seconds or 2h, 3d
+  list [--queue=Q] [--rcpt=A] [--orig=A] [--jobId=ID] [--envId=ID] [--maxitems=N]
+                                    the queued recipients matching every filter given
+  show disabled sources             source addresses taken out of use
+  disable source IP [Q]             stop sending from IP to the queues matching Q (all)
+  enable source IP [Q]              send from IP again
+  resolve DOMAIN                    the mail exchangers and addresses volleyd would use
+  clear dnscache DOMAIN|*           drop DNS cache entries
+  reload                            re-read the config; print "ok" or every problem (exit 1)
+  reset counters                    zero the show status traffic counters
+  rotate acct | rotate log          rotate the accounting files or the log now
+  inject [--from=A] --to=B [--to=C ...] [--vmta=V] [--job=J] [FILE ...]
+                                    submit each FILE (stdin when none) as one message;
+                                    print each message's id
+  vmta set NAME DIRECTIVE...        create or replace a live vMTA, one directive per
+                                    argument, e.g. "smtp-source-host 192.0.2.1 mta1.example.com"
+  vmta delete NAME                  remove a live vMTA
 
 Commands that work without volleyd:
   configtest [FILE]         check a config file (default: the built-in one); print "ok"
                             or every problem as FILE:LINE: message; exit 0 or 1
   test config [FILE]        the same (PowerMTA's spelling)
   show settings --default   print the built-in default config
+  blast [ARGS]              SMTP load generator (volley blast --help)
+  sink [ARGS]               SMTP sink that counts or saves what it receives (volley sink --help)
   version                   print the version
 
-PowerMTA's other commands (show status|queues|domains|vmtas|jobs|settings, pause, resume,
-set queue, schedule, delete, list, disable/enable source, resolve, clear dnscache, reload,
-reset counters, rotate, ...) need volleyd's management API, which is not served yet.
+Not built yet (refused with exit status 2): show settings DOMAIN/VMTA, digest, suppress,
+bounce classify.
+
+--json prints the API's JSON instead of text. Exit status: 0 ok; 1 the answer is a problem
+(refused reload, nothing matched); 2 usage error, volleyd unreachable or access refused.
 
 Global flags:
 `)

@@ -288,3 +288,11 @@ type Recipient struct {
 	Attempts uint32     `json:"attempts"`
 	Next     *time.Time `json:"next,omitempty"`
 }
+
+// DisabledSource is a source address taken out of use for the queues
+// Queue matches (`disable source IP QUEUE`; GET /api/v1/sources/disabled).
+type DisabledSource struct {
+	IP    string    `json:"ip"`
+	Queue string    `json:"queue"`
+	Since time.Time `json:"since"`
+}

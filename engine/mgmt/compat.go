@@ -58,13 +58,11 @@ func (s *Server) compat() {
 	read("/vmtas", func(r *http.Request) (any, error) { return nonNil(b.VMTAs(r.Context())) })
 	read("/jobs", func(r *http.Request) (any, error) { return nonNilList(b.Jobs()), nil })
 	read("/listqueue", func(r *http.Request) (any, error) {
-		q := r.URL.Query()
-		n, err := intParam(r, "maxitems")
+		f, err := listFilter(r)
 		if err != nil {
 			return nil, err
 		}
-		return nonNil(b.ListRecipients(r.Context(), api.ListFilter{Queue: q.Get("queue"), Rcpt: q.Get("rcpt"),
-			Orig: q.Get("orig"), JobID: q.Get("jobid"), EnvID: q.Get("envid"), MaxItems: int(n)}))
+		return nonNil(b.ListRecipients(r.Context(), f))
 	})
 }
 

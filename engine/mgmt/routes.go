@@ -64,6 +64,17 @@ func (s *Server) routes() {
 		return raw{}, nil
 	})
 
+	s.handle("GET /api/v1/recipients", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		f, err := listFilter(r)
+		if err != nil {
+			return nil, err
+		}
+		return nonNil(b.ListRecipients(r.Context(), f))
+	})
+	s.handle("GET /api/v1/sources/disabled", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return b.DisabledSources(), nil
+	})
+
 	// Operator commands.
 	for _, action := range []string{"pause", "resume", "schedule"} {
 		s.handle("POST /api/v1/queues/{domain}/{vmta}/"+action, levelOperator, func(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -91,6 +102,12 @@ func (s *Server) routes() {
 	})
 	s.handle("POST /api/v1/jobs/{id}/resume", levelOperator, func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return b.ResumeJob(r.Context(), r.PathValue("id"))
+	})
+	s.handle("POST /api/v1/sources/{ip}/disable", levelOperator, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return badRequest(b.DisableSource(r.PathValue("ip"), r.URL.Query().Get("queue")))
+	})
+	s.handle("POST /api/v1/sources/{ip}/enable", levelOperator, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return queueResult(b.EnableSource(r.Context(), r.PathValue("ip"), r.URL.Query().Get("queue")))
 	})
 	s.handle("POST /api/v1/counters/reset", levelOperator, func(w http.ResponseWriter, r *http.Request) (any, error) {
 		b.ResetCounters()
@@ -222,4 +239,32 @@ func nonNilList[T any](v []T) []T {
 		return []T{}
 	}
 	return v
+}
+
+// badRequest makes an error of the caller's input a 400.
+func badRequest(res api.Result, err error) (any, error) {
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	return res, nil
+}
+
+// listFilter reads a recipient list's query parameters (PowerMTA's
+// /listqueue names: queue, rcpt, orig, jobid, envid).
+func listFilter(r *http.Request) (api.ListFilter, error) {
+	q := r.URL.Query()
+	n, err := intParam(r, "maxitems")
+	if err != nil {
+		return api.ListFilter{}, err
+	}
+	first := func(names ...string) string {
+		for _, n := range names {
+			if v := q.Get(n); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	return api.ListFilter{Queue: q.Get("queue"), Rcpt: q.Get("rcpt"), Orig: q.Get("orig"), JobID: first("jobId", "jobid"),
+		EnvID: first("envId", "envid"), MaxItems: int(n)}, nil
 }

@@ -40,6 +40,9 @@ type Backend interface {
 	ClearDNSCache(domain string)
 	Settings() string
 	ListRecipients(ctx context.Context, f api.ListFilter) ([]api.Recipient, error)
+	DisabledSources() []api.DisabledSource
+	DisableSource(ip, pattern string) (api.Result, error)
+	EnableSource(ctx context.Context, ip, pattern string) (api.Result, error)
 	HTTPAccess() (rules []api.AccessRule, keys []string)
 	MetricsHandler() http.Handler
 }

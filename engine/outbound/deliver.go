@@ -60,6 +60,10 @@ type DelivererOptions struct {
 	// JobPaused, when set, says whether a job's mail is held (`pause job`).
 	// Safe from any goroutine; called per transaction.
 	JobPaused func(job string) bool
+	// SourceDisabled, when set, says whether a source address may not be
+	// used for a queue (`disable source IP QUEUE`). Safe from any
+	// goroutine; called per connection.
+	SourceDisabled func(src netip.Addr, k queue.Key) bool
 	// Slots caps connections per vMTA and pool over all shards (nil: no caps).
 	Slots *Slots
 	// QueueFailed, when set, hears of each connection that failed before
@@ -409,6 +413,9 @@ func (st *queueState) connect() bool {
 	full := false
 	for range d.sourceCount(st.q.Key.VMTA) {
 		src, helo, member = d.source(st.q.Key.VMTA, addr.Addr().Is4())
+		if d.o.SourceDisabled != nil && src.IsValid() && d.o.SourceDisabled(src, st.q.Key) {
+			continue // `disable source`: EnableSource kicks the queue
+		}
 		ok, w := st.sourceAllows(src, now)
 		if ok && !d.o.Slots.acquire(member, st.q.Key.VMTA) {
 			ok, full = false, true
