@@ -7,8 +7,8 @@
 // status|queues|topqueues|domains|topdomains|vmtas|jobs|settings`, `pause|resume queue|job`,
 // `set queue --mode`, `schedule`, `delete`, `resolve`, `clear dnscache`, `reload`, `reset
 // counters`, `rotate acct|log`, `list`, `show disabled sources`, `disable|enable source`,
-// and Volley's own `inject` and `vmta set|delete`. Commands not written yet (`digest`,
-// `suppress`, `bounce classify`, `show settings DOMAIN/VMTA`) are refused with exit status 2
+// and Volley's own `inject` and `vmta set|delete`; `digest` works offline. Commands not
+// written yet (`suppress`, `bounce classify`, `show settings DOMAIN/VMTA`) are refused with exit status 2
 // and a message that says so, so a script learns that honestly instead of getting made-up
 // output.
 //
@@ -125,6 +125,8 @@ func dispatch(o options, rest []string, stdout, stderr io.Writer) int {
 		return runBlast(o, rest[1:], stdout, stderr)
 	case cmd == "sink":
 		return runSink(o, rest[1:], stdout, stderr)
+	case cmd == "digest":
+		return runDigest(o, rest[1:], stdout, stderr)
 	case notBuilt[cmd]:
 		fmt.Fprintf(stderr, "volley: %s is not built yet\n", cmd)
 		return exitUsage
@@ -142,7 +144,7 @@ func dispatch(o options, rest []string, stdout, stderr io.Writer) int {
 
 // notBuilt are SPEC.md commands that are not written yet; they are refused by name so the
 // message does not call them unknown.
-var notBuilt = map[string]bool{"digest": true, "bounce": true, "suppress": true}
+var notBuilt = map[string]bool{"bounce": true, "suppress": true}
 
 // commandWords are the first words of multi-word commands, so that `show nothing` is
 // reported as the unknown command "show nothing", not "show".
@@ -214,12 +216,15 @@ Commands that work without volleyd:
                             or every problem as FILE:LINE: message; exit 0 or 1
   test config [FILE]        the same (PowerMTA's spelling)
   show settings --default   print the built-in default config
+  digest [--md5|--hmac-sha256|--siphash] [--key K] STRING
+                            the hex digest of STRING lower-cased, as hashed suppression
+                            lists hold addresses (default SHA-256)
   blast [ARGS]              SMTP load generator (volley blast --help)
   sink [ARGS]               SMTP sink that counts or saves what it receives (volley sink --help)
   version                   print the version
 
-Not built yet (refused with exit status 2): show settings DOMAIN/VMTA, digest, suppress,
-bounce classify.
+Not built yet (refused with exit status 2): show settings DOMAIN/VMTA, suppress, bounce
+classify.
 
 --json prints the API's JSON instead of text. Exit status: 0 ok; 1 the answer is a problem
 (refused reload, nothing matched); 2 usage error, volleyd unreachable or access refused.
