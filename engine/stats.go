@@ -71,10 +71,34 @@ func (s *stats) received(m *spool.Message) {
 func (s *stats) job(id string) *jobCount {
 	j := s.jobs[id]
 	if j == nil {
+		if len(s.jobs) >= maxJobs {
+			s.forgetFinishedJobs()
+		}
 		j = &jobCount{api.Job{ID: id, FirstSeen: time.Now()}}
 		s.jobs[id] = j
 	}
 	return j
+}
+
+// maxJobs bounds the jobs kept: past it, the jobs with nothing queued are
+// forgotten, oldest first, down to three quarters of it (a sender that
+// makes a job per message must not grow the table without end).
+const maxJobs = 10000
+
+func (s *stats) forgetFinishedJobs() {
+	var done []*jobCount
+	for _, j := range s.jobs {
+		if j.Queued <= 0 {
+			done = append(done, j)
+		}
+	}
+	sort.Slice(done, func(a, b int) bool { return done[a].FirstSeen.Before(done[b].FirstSeen) })
+	for _, j := range done {
+		if len(s.jobs) <= maxJobs*3/4 {
+			return
+		}
+		delete(s.jobs, j.ID)
+	}
 }
 
 // outcome counts one settled outcome (the settler's goroutine); m may be
