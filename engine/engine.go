@@ -42,6 +42,7 @@ import (
 	"github.com/volleymta/volley/engine/pickup"
 	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/engine/shard"
+	"github.com/volleymta/volley/engine/suppress"
 	"github.com/volleymta/volley/iouring"
 	"github.com/volleymta/volley/spool"
 )
@@ -86,6 +87,7 @@ type Running struct {
 	stats      *stats
 	jobsPaused *pausedJobs
 	sources    *disabledSources
+	sup        *suppression
 	resolver   *routeResolver
 	version    string
 	logf       func(string, ...any)
@@ -137,6 +139,11 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("engine: spool %s: %w", dir, err)
 	}
 	defer sp.Close()
+	sup, err := openSuppression(cfg, dir)
+	if err != nil {
+		return err
+	}
+	defer sup.store.Close()
 
 	var commits sync.WaitGroup
 	defer commits.Wait()
@@ -172,6 +179,15 @@ func Run(ctx context.Context, opts Options) error {
 		r := outcomeRecord(snap.Current(), o, m, now)
 		mets.outcome(o, m, r.BounceCat, now)
 		acctFiles.Log(&r)
+		if hardBounce(o, r.BounceCat) {
+			st.hard = append(st.hard, o.Entry.Addr)
+		}
+	}
+	st.afterBatch = func() {
+		if len(st.hard) > 0 {
+			addHardBounces(sup, st.hard, logf)
+			st.hard = st.hard[:0]
+		}
 	}
 	st.host = cfg.HostName()
 	st.dsnFrom = "Mail Delivery System <MAILER-DAEMON@" + st.host + ">"
@@ -204,6 +220,8 @@ func Run(ctx context.Context, opts Options) error {
 		},
 		Setup: func(s *shard.Shard) error {
 			h := newHandoff(s.Reactor, queue.NewRouter(inboxes, s.ID))
+			pusher := newOutcomePusher(s.Reactor, st)
+			h.sup, h.settle = sup, pusher.settle
 			h.received = func(m *spool.Message) {
 				stats.received(m)
 				mets.received(m)
@@ -212,9 +230,14 @@ func Run(ctx context.Context, opts Options) error {
 				}
 			}
 			d := outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
-				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: newOutcomePusher(s.Reactor, st).settle,
+				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: pusher.settle,
 				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed, JobPaused: jobsPaused.has,
-				SourceDisabled: sources.has})
+				SourceDisabled: sources.has, Suppressed: func(addr string) (string, bool) {
+					if sup.atDelivery(addr) {
+						return suppressedReply(suppress.StoreList), true
+					}
+					return "", false
+				}})
 			sh, err := svc.Listen(s.Reactor, h.accepted)
 			services[s.ID] = sh
 			parts[s.ID] = shardParts{table: inboxes[s.ID].Table(), deliverer: d, service: sh}
@@ -240,7 +263,7 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
 		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,
-		version: opts.Version, logf: logf}
+		version: opts.Version, logf: logf, sup: sup}
 	rn.appender = routingAppender{sp: sp, inboxes: inboxes, received: func(m *spool.Message) {
 		stats.received(m)
 		mets.received(m)
@@ -286,9 +309,14 @@ func tickMinutes(ctx context.Context, s *stats) {
 // may refuse: a certificate that does not load), then every shard's
 // deliverer on its loop, then the snapshot the rest reads.
 func (rn *Running) apply(cfg *config.Config) error {
+	set, err := rn.sup.build(cfg)
+	if err != nil {
+		return err
+	}
 	if err := rn.svc.Reconfigure(cfg); err != nil {
 		return err
 	}
+	rn.sup.set.Store(set)
 	for i, p := range rn.parts {
 		d := p.deliverer
 		if err := rn.group.Post(i, func() { d.Reconfigure(cfg) }); err != nil {

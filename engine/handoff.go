@@ -7,8 +7,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/iouring"
+	"github.com/volleymta/volley/smtpwire"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -24,9 +27,13 @@ const backlogRetry = time.Millisecond
 type handoff struct {
 	r  iouring.Reactor
 	rt *queue.Router
-	// received, when set, writes the r accounting records of a message.
+	// received, when set, counts a message and writes its r records.
 	received func(m *spool.Message)
-	retry    *loopRetry
+	// sup, when set, drops suppressed recipients at injection: they are
+	// settled (bounced, category suppressed, no DSN) instead of queued.
+	sup    *suppression
+	settle func([]outbound.Outcome)
+	retry  *loopRetry
 }
 
 func newHandoff(r iouring.Reactor, rt *queue.Router) *handoff {
@@ -63,13 +70,37 @@ func (t *loopRetry) arm() {
 }
 
 // accepted is the inbound service's hand-off (inbound.Accepted).
-func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte) {
+func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte, src *config.SourceSettings) {
 	if h.received != nil {
 		h.received(m)
 	}
-	h.rt.Route(id, m, body)
+	if h.sup == nil {
+		h.rt.Route(id, m, body)
+	} else {
+		h.routeUnsuppressed(id, m, body, src.SuppressionLists)
+	}
 	if h.rt.Pending() > 0 {
 		h.retry.arm()
+	}
+}
+
+// routeUnsuppressed routes the recipients no list of names (nor the
+// runtime list) suppresses and settles the others. Every recipient keeps
+// the whole message as its envelope, so the settler counts them all.
+func (h *handoff) routeUnsuppressed(id spool.ID, m *spool.Message, body []byte, names []string) {
+	var out []outbound.Outcome
+	for i := range m.Recipients {
+		rc := &m.Recipients[i]
+		list, ok := h.sup.atInjection(rc.Addr, names)
+		if !ok {
+			h.rt.RouteOne(id, m, body, i)
+			continue
+		}
+		out = append(out, outbound.Outcome{Entry: queue.Entry{ID: id, Index: rc.Index, Addr: rc.Addr, Msg: m},
+			Kind: outbound.Bounced, Reply: suppressedReply(list), Stage: smtpwire.StageRcpt, Category: "suppressed", NoDSN: true})
+	}
+	if len(out) > 0 {
+		h.settle(out)
 	}
 }
 

@@ -32,7 +32,11 @@ type settler struct {
 	// record, when set, receives every outcome after the spool has it
 	// (accounting, DSNs, metrics).
 	record func(o *outbound.Outcome, m *spool.Message)
-	logf   func(string, ...any)
+	// afterBatch, when set, runs after each burst's records (the hard
+	// bounces record gathered in hard go to the suppression list at once).
+	afterBatch func()
+	hard       []string
+	logf       func(string, ...any)
 	// host and dsnFrom sign the DSNs; inboxes route them (set before any
 	// outcome arrives); dsns counts them.
 	host, dsnFrom string
@@ -122,6 +126,9 @@ func (st *settler) drain() bool {
 			st.record(&st.batch[i], msgs[i])
 		}
 		st.batch[i] = outbound.Outcome{}
+	}
+	if st.afterBatch != nil {
+		st.afterBatch()
 	}
 	return true
 }

@@ -95,6 +95,8 @@ type request struct {
 	path   string
 	query  url.Values
 	body   any
+	// text, when set, is sent as the body as it is (a file to import).
+	text []byte
 }
 
 // call sends r and returns the answer's body on a 2xx status. Any other status becomes an
@@ -111,13 +113,18 @@ func (c *client) call(r request) ([]byte, error) {
 			return nil, err
 		}
 		body = bytes.NewReader(b)
+	} else if r.text != nil {
+		body = bytes.NewReader(r.text)
 	}
 	req, err := http.NewRequest(r.method, target, body)
 	if err != nil {
 		return nil, err
 	}
-	if r.body != nil {
+	switch {
+	case r.body != nil:
 		req.Header.Set("Content-Type", "application/json")
+	case r.text != nil:
+		req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.key != "" {

@@ -54,6 +54,12 @@ var commands = map[string]command{
 	"disable source":        {"disable source IP [DOMAIN[/VMTA]]", disableSource},
 	"enable source":         {"enable source IP [DOMAIN[/VMTA]]", enableSource},
 	"list":                  {"list [--queue=Q] [--rcpt=A] [--orig=A] [--jobId=ID] [--envId=ID] [--maxitems=N]", listRecipients},
+	"suppress add":          {"suppress add ENTRY...", suppressAdd},
+	"suppress remove":       {"suppress remove ENTRY...", suppressRemove},
+	"suppress check":        {"suppress check ADDRESS...", suppressCheck},
+	"suppress import":       {"suppress import [--format=list|address-file|sha256|md5] [FILE]", suppressImport},
+	"suppress export":       {"suppress export [--list=NAME]", suppressExport},
+	"suppress lists":        {"suppress lists", showSuppressions},
 }
 
 // lookup finds the command named by the first words of rest and returns it with its name

@@ -267,6 +267,28 @@ func TestCommandsAgainstDaemon(t *testing.T) {
 		return strings.Contains(string(b), "c@x.test") && strings.Contains(string(b), "deleted")
 	})
 
+	// Suppression lists.
+	d.ok(t, []string{"suppress", "add", "blocked@x.test", "@blocked.test"}, "2 entries added")
+	if code, out, _ := d.volley(t, "suppress", "check", "blocked@x.test", "free@x.test"); code != exitProblem ||
+		!strings.Contains(out, "blocked@x.test\tsuppressed\truntime (address)") || !strings.Contains(out, "free@x.test\tnot suppressed") {
+		t.Fatalf("suppress check: exit %d\n%s", code, out)
+	}
+	list := filepath.Join(d.dir, "list.txt")
+	if err := os.WriteFile(list, []byte("imported@x.test\nnot an entry\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := d.volley(t, "suppress", "import", list); code != exitProblem || !strings.Contains(out, "1 added, 1 bad") {
+		t.Fatalf("suppress import: exit %d\n%s", code, out)
+	}
+	d.ok(t, []string{"suppress", "export"}, "blocked@x.test", "@blocked.test", "imported@x.test")
+	d.ok(t, []string{"suppress", "lists"}, "runtime", "3")
+	d.ok(t, []string{"suppress", "remove", "blocked@x.test"}, "1 entry removed")
+	d.send(t, "s@origin.test", []string{"u@blocked.test"}, "")
+	eventually(t, "the suppressed recipient's b record", func() bool {
+		b, _ := os.ReadFile(filepath.Join(d.dir, "acct.csv"))
+		return strings.Contains(string(b), "u@blocked.test") && strings.Contains(string(b), "suppressed")
+	})
+
 	// Reload: ok, then refused with the file and line of the problem.
 	d.ok(t, []string{"reload"}, "ok")
 	conf, _ := os.ReadFile(d.conf)

@@ -8,7 +8,7 @@
 // `set queue --mode`, `schedule`, `delete`, `resolve`, `clear dnscache`, `reload`, `reset
 // counters`, `rotate acct|log`, `list`, `show disabled sources`, `disable|enable source`,
 // and Volley's own `inject` and `vmta set|delete`; `digest` works offline. Commands not
-// written yet (`suppress`, `bounce classify`, `show settings DOMAIN/VMTA`) are refused with exit status 2
+// written yet (`bounce classify`, `show settings DOMAIN/VMTA`) are refused with exit status 2
 // and a message that says so, so a script learns that honestly instead of getting made-up
 // output.
 //
@@ -144,7 +144,7 @@ func dispatch(o options, rest []string, stdout, stderr io.Writer) int {
 
 // notBuilt are SPEC.md commands that are not written yet; they are refused by name so the
 // message does not call them unknown.
-var notBuilt = map[string]bool{"bounce": true, "suppress": true}
+var notBuilt = map[string]bool{"bounce": true}
 
 // commandWords are the first words of multi-word commands, so that `show nothing` is
 // reported as the unknown command "show nothing", not "show".
@@ -210,6 +210,12 @@ Commands that ask volleyd (PowerMTA's pmta commands over the management API):
   vmta set NAME DIRECTIVE...        create or replace a live vMTA, one directive per
                                     argument, e.g. "smtp-source-host 192.0.2.1 mta1.example.com"
   vmta delete NAME                  remove a live vMTA
+  suppress add|remove ENTRY...      change the runtime suppression list (user@example.com,
+                                    @example.com, @*.example.com, postmaster@*, a hex digest)
+  suppress check ADDRESS...         which list suppresses each address (exit 1 if any)
+  suppress import [--format=F] [FILE]  add a file's entries (list, address-file, sha256, md5)
+  suppress export [--list=NAME]     print a list's entries
+  suppress lists                    the lists and their sizes
 
 Commands that work without volleyd:
   configtest [FILE]         check a config file (default: the built-in one); print "ok"
@@ -223,8 +229,7 @@ Commands that work without volleyd:
   sink [ARGS]               SMTP sink that counts or saves what it receives (volley sink --help)
   version                   print the version
 
-Not built yet (refused with exit status 2): show settings DOMAIN/VMTA, suppress, bounce
-classify.
+Not built yet (refused with exit status 2): show settings DOMAIN/VMTA, bounce classify.
 
 --json prints the API's JSON instead of text. Exit status: 0 ok; 1 the answer is a problem
 (refused reload, nothing matched); 2 usage error, volleyd unreachable or access refused.

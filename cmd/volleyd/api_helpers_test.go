@@ -170,3 +170,25 @@ func browserScreenshot(t *testing.T, url, name string) {
 	t.Helper()
 	testbrowser.Screenshot(t, url, testbrowser.Artifact(t, name), 1280, 900, 3*time.Second)
 }
+
+// callText sends body as text/plain and returns the status and answer.
+func callText(t *testing.T, method, url, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := (&http.Client{Timeout: peerTimeout}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+func jsonInto(t *testing.T, b []byte, v any) error {
+	t.Helper()
+	return json.Unmarshal(b, v)
+}

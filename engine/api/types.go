@@ -296,3 +296,37 @@ type DisabledSource struct {
 	Queue string    `json:"queue"`
 	Since time.Time `json:"since"`
 }
+
+// SuppressionList sums one suppression list (GET /api/v1/suppressions):
+// "runtime" is the list the API and hard bounces change, the others are
+// the config's <address-list> blocks.
+type SuppressionList struct {
+	Name    string         `json:"name"`
+	Entries int            `json:"entries"`
+	ByKind  map[string]int `json:"byKind"`
+}
+
+// SuppressionEntries is the body of POST and DELETE /api/v1/suppressions:
+// entries in list-file form ("user@example.com", "@example.com",
+// "@*.example.com", "postmaster@*", or a SHA-256 or MD5 hex digest).
+type SuppressionEntries struct {
+	Entries []string `json:"entries"`
+}
+
+// SuppressionCheck answers GET /api/v1/suppressions/check?address=A.
+type SuppressionCheck struct {
+	Address    string `json:"address"`
+	Suppressed bool   `json:"suppressed"`
+	List       string `json:"list,omitempty"`
+	Kind       string `json:"kind,omitempty"`
+}
+
+// SuppressionImport answers POST /api/v1/suppressions/import (a file in
+// the body; ?format=list|address|sha256|md5).
+type SuppressionImport struct {
+	Lines   int      `json:"lines"`
+	Entries int      `json:"entries"`
+	Added   int      `json:"added"`
+	Bad     int      `json:"bad"`
+	Errors  []string `json:"errors,omitempty"`
+}

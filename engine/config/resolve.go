@@ -368,3 +368,27 @@ func mergeSource(chain []*layer) *SourceSettings {
 	}
 	return &s
 }
+
+// SuppressionListNames returns every list name a <source> block's
+// suppression-lists gives (each once, in no particular order), so a
+// caller can check that each names an <address-list>.
+func (c *Config) SuppressionListNames() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, byName := range c.sources.merged {
+		for _, byAuth := range byName {
+			for _, s := range byAuth {
+				if s == nil {
+					continue
+				}
+				for _, n := range s.SuppressionLists {
+					if !seen[n] {
+						seen[n] = true
+						out = append(out, n)
+					}
+				}
+			}
+		}
+	}
+	return out
+}

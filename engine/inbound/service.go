@@ -122,8 +122,9 @@ func (s *Service) Reconfigure(cfg *config.Config) error {
 // Accepted receives each message once it is durable and answered 250, on
 // the loop of the shard whose session took it (with the recipients' spool
 // Index set), and the body as stored; both are read-only from then on and
-// may be kept: the hand-off to the queues (DESIGN.md, step 3).
-type Accepted func(id spool.ID, m *spool.Message, body []byte)
+// may be kept: the hand-off to the queues (DESIGN.md, step 3). src is the
+// <source> policy the message came in under (its suppression-lists).
+type Accepted func(id spool.ID, m *spool.Message, body []byte, src *config.SourceSettings)
 
 // Shard is the service on one shard's loop: that shard's listeners and
 // sessions. Its methods run on that loop, except Sessions.

@@ -393,7 +393,7 @@ func (ss *session) commit() {
 func (ss *session) committed(id spool.ID, m *spool.Message, body []byte, err error) {
 	if err == nil && ss.sh.accepted != nil {
 		// Durable: the queues get it even if the client has gone.
-		ss.sh.accepted(id, m, body)
+		ss.sh.accepted(id, m, body, ss.src)
 	}
 	if ss.closed {
 		return

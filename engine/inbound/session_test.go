@@ -275,7 +275,7 @@ func TestAcceptedHandOff(t *testing.T) {
 	sp := memSpool(t)
 	got := make(chan *spool.Message, 1)
 	cfg := baseConfig + "    always-allow-relaying no\n</source>\nrelay-domain example.com\n"
-	_, sh, r := startWith(t, cfg, sp, func(id spool.ID, m *spool.Message, body []byte) {
+	_, sh, r := startWith(t, cfg, sp, func(id spool.ID, m *spool.Message, body []byte, _ *config.SourceSettings) {
 		m.ID = id
 		got <- m
 	})

@@ -173,6 +173,7 @@ func (s *Server) routes() {
 		}
 		return out, err
 	})
+	s.suppressions()
 	s.transmissions()
 	s.compat()
 	s.handle("POST /api/v1/commands", levelOperator, s.command)

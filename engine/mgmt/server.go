@@ -41,6 +41,12 @@ type Backend interface {
 	Settings() string
 	ListRecipients(ctx context.Context, f api.ListFilter) ([]api.Recipient, error)
 	DisabledSources() []api.DisabledSource
+	Suppressions() []api.SuppressionList
+	SuppressAdd(entries []string) (int, error)
+	SuppressRemove(entries []string) (int, error)
+	SuppressCheck(addr string) api.SuppressionCheck
+	SuppressImport(r io.Reader, format string) (api.SuppressionImport, error)
+	SuppressExport(w io.Writer, list string) error
 	DisableSource(ip, pattern string) (api.Result, error)
 	EnableSource(ctx context.Context, ip, pattern string) (api.Result, error)
 	HTTPAccess() (rules []api.AccessRule, keys []string)

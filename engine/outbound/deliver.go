@@ -57,6 +57,9 @@ type DelivererOptions struct {
 	// Forward hands a recipient to another queue (an MX rollup's), on the
 	// loop, whichever shard owns it.
 	Forward func(r queue.Ready)
+	// Suppressed, when set, says whether a recipient is suppressed now and
+	// with which reply; checked before each delivery attempt.
+	Suppressed func(addr string) (reply string, ok bool)
 	// JobPaused, when set, says whether a job's mail is held (`pause job`).
 	// Safe from any goroutine; called per transaction.
 	JobPaused func(job string) bool
@@ -564,7 +567,7 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 		return nil, true
 	}
 	st.batch = q.Take(st.batch[:0], st.ds.MaxRcptPerMessage)
-	for st.held() {
+	for st.held() || st.dropSuppressed() {
 		if q.Ready() == 0 {
 			st.addIdle(s)
 			return nil, true
@@ -615,6 +618,32 @@ func (st *queueState) held() bool {
 	}
 	st.d.schedule(at)
 	return true
+}
+
+// dropSuppressed settles the batch's recipients that are suppressed now
+// (bounced, category suppressed, no DSN) and reports whether none is left.
+func (st *queueState) dropSuppressed() bool {
+	f := st.d.o.Suppressed
+	if f == nil {
+		return false
+	}
+	kept := st.batch[:0]
+	var out []Outcome
+	for _, e := range st.batch {
+		if reply, ok := f(e.Addr); ok {
+			st.q.Settle()
+			out = append(out, Outcome{Entry: e, Kind: Bounced, Reply: reply, Stage: smtpwire.StageRcpt,
+				Category: "suppressed", NoDSN: true})
+			continue
+		}
+		kept = append(kept, e)
+	}
+	if len(out) > 0 {
+		clear(st.batch[len(kept):])
+		st.batch = kept
+		st.d.o.Settle(out)
+	}
+	return len(st.batch) == 0
 }
 
 // jobHold is how long a paused job's recipients wait before they are
@@ -717,7 +746,13 @@ func (st *queueState) finishReady(k Kind, reply string) {
 	var out []Outcome
 	for st.q.Ready() > 0 {
 		for _, e := range st.q.Take(nil, 0) {
-			out = append(out, Outcome{Entry: e, Kind: k, Reply: reply, Stage: smtpwire.StageGreeting})
+			o := Outcome{Entry: e, Kind: k, Reply: reply, Stage: smtpwire.StageGreeting}
+			if f := st.d.o.Suppressed; f != nil {
+				if r, ok := f(e.Addr); ok {
+					o.Kind, o.Reply, o.Category, o.NoDSN = Bounced, r, "suppressed", true
+				}
+			}
+			out = append(out, o)
 		}
 	}
 	for i := range out {

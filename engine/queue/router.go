@@ -31,15 +31,21 @@ func NewRouter(inboxes []*Inbox, self int) *Router {
 // at start do not keep a million envelopes). Records an owner has no room
 // for wait in the backlog: call Flush later while Pending is not zero.
 func (rt *Router) Route(id spool.ID, m *spool.Message, body []byte) {
+	for i := range m.Recipients {
+		rt.RouteOne(id, m, body, i)
+	}
+}
+
+// RouteOne hands recipient i of m to its owner, as Route does for each
+// (a caller that keeps some recipients back routes the others one by one).
+func (rt *Router) RouteOne(id spool.ID, m *spool.Message, body []byte, i int) {
 	msg := m
 	if body == nil {
 		msg = nil
 	}
-	for i := range m.Recipients {
-		rc := &m.Recipients[i]
-		rt.Send(Ready{ID: id, Index: rc.Index, Key: KeyFor(rc.Addr, m.VMTA), Addr: rc.Addr, Msg: msg, Body: body,
-			Attempts: rc.Attempts, Next: rc.NextAttempt})
-	}
+	rc := &m.Recipients[i]
+	rt.Send(Ready{ID: id, Index: rc.Index, Key: KeyFor(rc.Addr, m.VMTA), Addr: rc.Addr, Msg: msg, Body: body,
+		Attempts: rc.Attempts, Next: rc.NextAttempt})
 }
 
 // Send hands one record to the owner of its Key (as Route does for each
