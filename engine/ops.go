@@ -119,6 +119,12 @@ func (rn *Running) ClearDNSCache(domain string) {
 // Settings prints the config in force (`show settings`).
 func (rn *Running) Settings() string { return rn.snap.Current().Dump() }
 
+// QueueSettings prints the delivery settings of queue domain/vmta: its
+// <domain> blocks merged (`show settings DOMAIN/VMTA`).
+func (rn *Running) QueueSettings(domain, vmta string) string {
+	return rn.snap.Current().Effective(strings.ToLower(domain), vmta).Dump()
+}
+
 // HTTPAccess returns the http-access rules and API keys in force, for the
 // management server to check each request against the latest config.
 func (rn *Running) HTTPAccess() (rules []api.AccessRule, keys []string) {

@@ -217,6 +217,7 @@ func TestCommandsAgainstDaemon(t *testing.T) {
 	d.ok(t, []string{"show", "vmtas"}, "v1", "127.0.0.1")
 	d.ok(t, []string{"show", "jobs"}, "j1")
 	d.ok(t, []string{"show", "settings"}, "host-name cli.test.example")
+	d.ok(t, []string{"show", "settings", "x.test/v1"}, "smtp-hosts [127.0.0.1]:1", "max-smtp-out 20")
 	d.ok(t, []string{"list", "--queue=x.test"}, "a@x.test", "c@x.test")
 	if out := d.ok(t, []string{"list", "--orig=other@origin.test"}); strings.Contains(out, "a@x.test") || !strings.Contains(out, "c@x.test") {
 		t.Fatalf("list --orig:\n%s", out)

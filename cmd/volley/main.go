@@ -8,7 +8,7 @@
 // `set queue --mode`, `schedule`, `delete`, `resolve`, `clear dnscache`, `reload`, `reset
 // counters`, `rotate acct|log`, `list`, `show disabled sources`, `disable|enable source`,
 // and Volley's own `inject` and `vmta set|delete`; `digest` works offline. Commands not
-// written yet (`bounce classify`, `show settings DOMAIN/VMTA`) are refused with exit status 2
+// written yet (`bounce classify`) are refused with exit status 2
 // and a message that says so, so a script learns that honestly instead of getting made-up
 // output.
 //
@@ -186,7 +186,7 @@ Commands that ask volleyd (PowerMTA's pmta commands over the management API):
   show topdomains [...]             show domains, largest first, top 20 unless --maxitems
   show vmtas [--maxitems=N] [NAME]  virtual MTAs and pools
   show jobs [--maxitems=N]          jobs with their recipient counts
-  show settings                     the config in force
+  show settings [DOMAIN[/VMTA]]     the config in force, or the settings of one queue
   pause queue Q | resume queue Q    stop or restart delivery for the queues matching Q
   pause job ID | resume job ID      stop or restart delivery of a job
   set queue --mode=normal|backoff Q force the queues' mode
@@ -229,7 +229,7 @@ Commands that work without volleyd:
   sink [ARGS]               SMTP sink that counts or saves what it receives (volley sink --help)
   version                   print the version
 
-Not built yet (refused with exit status 2): show settings DOMAIN/VMTA, bounce classify.
+Not built yet (refused with exit status 2): bounce classify.
 
 --json prints the API's JSON instead of text. Exit status: 0 ok; 1 the answer is a problem
 (refused reload, nothing matched); 2 usage error, volleyd unreachable or access refused.

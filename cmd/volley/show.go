@@ -238,20 +238,20 @@ func showJobs(s *session, args []string) int {
 	return exitOK
 }
 
-// showSettings prints the config in force (GET /api/v1/settings) as volleyd holds it.
-// PowerMTA's `show settings DOMAIN/VMTA` (the merged settings of one queue) is not served
-// yet; `show settings --default` is handled offline before this.
+// showSettings prints the config in force (GET /api/v1/settings) as volleyd holds it, or
+// with DOMAIN[/VMTA] the settings that queue's mail goes out with (its <domain> blocks
+// merged, PowerMTA's `show settings DOMAIN/VMTA`); `show settings --default` is handled
+// offline before this.
 func showSettings(s *session, args []string) int {
 	operands, code := s.parse(s.flags(), args, 0, 1)
 	if code >= 0 {
 		return code
 	}
+	var q url.Values
 	if len(operands) == 1 {
-		fmt.Fprintf(s.stderr, "volley: show settings %s (one queue's settings) is not supported by this volleyd yet; "+
-			"`volley show settings` prints the whole config in force\n", operands[0])
-		return exitUsage
+		q = url.Values{"queue": {operands[0]}}
 	}
-	text, err := s.api.call(request{method: "GET", path: "/api/v1/settings"})
+	text, err := s.api.call(request{method: "GET", path: "/api/v1/settings", query: q})
 	if err != nil {
 		return s.fail(err)
 	}

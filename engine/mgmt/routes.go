@@ -59,8 +59,13 @@ func (s *Server) routes() {
 		return nonNilList(b.Rates()), nil
 	})
 	s.handle("GET /api/v1/settings", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		text := b.Settings()
+		if q := r.URL.Query().Get("queue"); q != "" {
+			domain, vmta, _ := strings.Cut(q, "/")
+			text = b.QueueSettings(domain, vmta)
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte(b.Settings()))
+		_, _ = w.Write([]byte(text))
 		return raw{}, nil
 	})
 

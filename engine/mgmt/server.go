@@ -39,6 +39,7 @@ type Backend interface {
 	Resolve(ctx context.Context, domain string) api.Resolved
 	ClearDNSCache(domain string)
 	Settings() string
+	QueueSettings(domain, vmta string) string
 	ListRecipients(ctx context.Context, f api.ListFilter) ([]api.Recipient, error)
 	DisabledSources() []api.DisabledSource
 	Suppressions() []api.SuppressionList
