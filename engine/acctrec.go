@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/volleymta/volley/engine/acct"
+	"github.com/volleymta/volley/engine/bounce"
 	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/queue"
@@ -14,7 +15,8 @@ import (
 
 // outcomeRecord is the accounting record of one delivery outcome: d for a
 // delivery, b for a bounce, t for a deferral (PowerMTA's record types).
-func outcomeRecord(cfg *config.Config, o *outbound.Outcome, m *spool.Message, now time.Time) acct.Record {
+// category is the bounce category of a bounced outcome (classify).
+func outcomeRecord(o *outbound.Outcome, m *spool.Message, category string, now time.Time) acct.Record {
 	e := &o.Entry
 	r := acct.Record{TimeLogged: now, Rcpt: e.Addr, DlvType: "smtp", DlvTLSProtocol: o.TLSVersion, DlvTLSCipher: o.TLSCipher,
 		DSNDiag: diagnostic(o.Reply)}
@@ -23,10 +25,7 @@ func outcomeRecord(cfg *config.Config, o *outbound.Outcome, m *spool.Message, no
 		r.Type, r.DSNAction = acct.Delivered, "relayed"
 	case outbound.Bounced:
 		r.Type, r.DSNAction = acct.Bounced, "failed"
-		r.BounceCat = o.Category
-		if r.BounceCat == "" {
-			r.BounceCat = cfg.BounceCategoryFor(o.Reply)
-		}
+		r.BounceCat = category
 	default:
 		r.Type, r.DSNAction = acct.Transient, "delayed"
 	}
@@ -112,4 +111,33 @@ func queueFailedRecord(k queue.Key, t outbound.Target, err error, now time.Time)
 		r.VMTA, r.VMTAPool = t.VMTA, k.VMTA
 	}
 	return r
+}
+
+// classify returns the bounce category of a bounced outcome and whether
+// it is hard: the category an operator's action set (deleted, suppressed)
+// or the classifier's reading of the reply, with the config's own
+// <bounce-category-patterns> tried first. Other outcomes get "".
+func classify(cfg *config.Config, o *outbound.Outcome) (category string, hard bool) {
+	if o.Kind != outbound.Bounced {
+		return "", false
+	}
+	if o.Category != "" {
+		return o.Category, false
+	}
+	c := bounce.ClassifyReply(o.Reply, bouncePatterns(cfg))
+	return c.Category, c.Hard
+}
+
+// bouncePatterns are the config's <bounce-category-patterns>, or none
+// when it has no such block: the classifier's built-in rules cover
+// PowerMTA's default list, which tried first would only mask them.
+func bouncePatterns(cfg *config.Config) bounce.Patterns {
+	if !cfg.BounceCategoriesWritten {
+		return nil
+	}
+	ps := make(bounce.Patterns, 0, len(cfg.BounceCategories))
+	for _, bc := range cfg.BounceCategories {
+		ps = append(ps, bounce.Pattern{Regexp: bc.Regexp, Category: bc.Category})
+	}
+	return ps
 }

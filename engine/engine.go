@@ -176,10 +176,11 @@ func Run(ctx context.Context, opts Options) error {
 	st.record = func(o *outbound.Outcome, m *spool.Message) {
 		now := time.Now()
 		stats.outcome(o, m, now)
-		r := outcomeRecord(snap.Current(), o, m, now)
-		mets.outcome(o, m, r.BounceCat, now)
+		category, hard := classify(snap.Current(), o)
+		r := outcomeRecord(o, m, category, now)
+		mets.outcome(o, m, category, now)
 		acctFiles.Log(&r)
-		if hardBounce(o, r.BounceCat) {
+		if hard {
 			st.hard = append(st.hard, o.Entry.Addr)
 		}
 	}

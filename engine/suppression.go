@@ -9,7 +9,6 @@ import (
 
 	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/engine/config"
-	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/suppress"
 )
 
@@ -92,21 +91,6 @@ func (s *suppression) atDelivery(rcpt string) bool {
 // suppressedReply is the diagnostic of a recipient dropped as suppressed.
 func suppressedReply(list string) string {
 	return "550 5.7.1 Recipient suppressed (list " + list + ")"
-}
-
-// hardBounce reports whether a bounce makes its recipient suppressed from
-// now on: a permanent failure (5xx) whose category says the mailbox or
-// the domain does not take mail. Deletions and suppressions themselves,
-// policy and content refusals do not.
-func hardBounce(o *outbound.Outcome, category string) bool {
-	if o.Kind != outbound.Bounced || o.Category != "" || len(o.Reply) == 0 || o.Reply[0] != '5' {
-		return false
-	}
-	switch category {
-	case "bad-mailbox", "inactive-mailbox", "bad-domain":
-		return true
-	}
-	return false
 }
 
 // addHardBounces puts hard-bounced recipients on the runtime list (one

@@ -577,7 +577,6 @@ func TestAPIUsageErrors(t *testing.T) {
 		{[]string{"list", "extra"}, "usage: volley list"},
 		{[]string{"rotate", "everything"}, `unknown command "rotate everything"`},
 		{[]string{"show", "nothing"}, `unknown command "show nothing"`},
-		{[]string{"bounce", "classify"}, "volley: bounce is not built yet"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			f := newFakeAPI(t)

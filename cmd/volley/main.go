@@ -7,10 +7,9 @@
 // status|queues|topqueues|domains|topdomains|vmtas|jobs|settings`, `pause|resume queue|job`,
 // `set queue --mode`, `schedule`, `delete`, `resolve`, `clear dnscache`, `reload`, `reset
 // counters`, `rotate acct|log`, `list`, `show disabled sources`, `disable|enable source`,
-// and Volley's own `inject` and `vmta set|delete`; `digest` works offline. Commands not
-// written yet (`bounce classify`) are refused with exit status 2
-// and a message that says so, so a script learns that honestly instead of getting made-up
-// output.
+// `suppress add|remove|check|import|export|lists`,
+// and Volley's own `inject` and `vmta set|delete`; `digest` and `bounce classify` work
+// offline.
 //
 // Output is text: aligned tables for the `show` commands, like `pmta`'s. --json prints the
 // API's JSON instead, indented.
@@ -127,9 +126,8 @@ func dispatch(o options, rest []string, stdout, stderr io.Writer) int {
 		return runSink(o, rest[1:], stdout, stderr)
 	case cmd == "digest":
 		return runDigest(o, rest[1:], stdout, stderr)
-	case notBuilt[cmd]:
-		fmt.Fprintf(stderr, "volley: %s is not built yet\n", cmd)
-		return exitUsage
+	case cmd == "bounce":
+		return runBounce(o, rest[1:], stdout, stderr)
 	}
 	if c, name, args, ok := lookup(rest); ok {
 		return runCommand(o, c, name, args, stdout, stderr)
@@ -141,10 +139,6 @@ func dispatch(o options, rest []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "volley: unknown command %q (run `volley help`)\n", name)
 	return exitUsage
 }
-
-// notBuilt are SPEC.md commands that are not written yet; they are refused by name so the
-// message does not call them unknown.
-var notBuilt = map[string]bool{"bounce": true}
 
 // commandWords are the first words of multi-word commands, so that `show nothing` is
 // reported as the unknown command "show nothing", not "show".
@@ -222,14 +216,15 @@ Commands that work without volleyd:
                             or every problem as FILE:LINE: message; exit 0 or 1
   test config [FILE]        the same (PowerMTA's spelling)
   show settings --default   print the built-in default config
+  bounce classify [--config FILE] [FILE ...]
+                            classify bounce messages (stdin without FILE): one line per
+                            failed recipient, category<TAB>status<TAB>hard|soft
   digest [--md5|--hmac-sha256|--siphash] [--key K] STRING
                             the hex digest of STRING lower-cased, as hashed suppression
                             lists hold addresses (default SHA-256)
   blast [ARGS]              SMTP load generator (volley blast --help)
   sink [ARGS]               SMTP sink that counts or saves what it receives (volley sink --help)
   version                   print the version
-
-Not built yet (refused with exit status 2): bounce classify.
 
 --json prints the API's JSON instead of text. Exit status: 0 ok; 1 the answer is a problem
 (refused reload, nothing matched); 2 usage error, volleyd unreachable or access refused.

@@ -138,7 +138,6 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
 		{"unknown flag", []string{"--nope", "configtest"}, "flag provided but not defined"},
 		{"two files", []string{"configtest", "a.conf", "b.conf"}, "usage: volley configtest"},
-		{"not built", []string{"bounce", "classify"}, "volley: bounce is not built yet"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := cli(t, tc.args...)

@@ -1,20 +1,23 @@
 // Package bounce handles delivery status notifications: it decides when a
-// DSN is due and builds it.
+// DSN is due and builds it, and it reads the bounces others send.
 //
 // Responsibility: decide from the envelope, the recipient's NOTIFY set and
 // the delivery outcome whether a DSN is due (Needed); build the DSN as an
 // RFC 3464 multipart/report message (Build) with a human-readable part, the
 // machine-readable message/delivery-status part and the original message or
 // its headers as RET asks; say which MAIL parameters the DSN itself needs.
+// Classify a received bounce (an RFC 3464 DSN or the free-form text the
+// big providers and MTAs send: Classify) or one SMTP reply (ClassifyReply)
+// into PowerMTA's categories, a status code and hard or soft, with a
+// config's <bounce-category-patterns> tried before the built-in rules.
 //
 // Not responsible for: sending the DSN (the caller spools it like any other
 // message, with the null reverse path: MAIL FROM:<>, RFC 5321 §4.5.5, and
 // the Mail parameters Build returns), dot-stuffing (the SMTP layer's), when
 // to send delay notices (notify-of-delay-every is the queue's), grouping
 // recipients into one DSN (the caller passes the outcomes it wants in one),
-// reading the original from the spool (the caller passes its bytes).
-// Classifying remote bounces into PowerMTA's categories and parsing DSNs
-// received from others are later parts of this package.
+// reading the original from the spool (the caller passes its bytes),
+// receiving bounces (a <bounce-processor>'s, the queue's).
 //
 // Concurrency: the package has no state. Build and Needed may run on any
 // goroutine; Build reads Params and appends to the caller's buffer only.

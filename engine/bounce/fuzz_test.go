@@ -66,3 +66,23 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// FuzzClassify reads arbitrary messages as bounces and checks what every
+// verdict keeps: a category, a valid status, hard only with a permanent
+// status, a bounded diagnostic. The same input is also classified as a
+// lone SMTP reply. Seeds are in testdata/fuzz/FuzzClassify.
+func FuzzClassify(f *testing.F) {
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		for _, c := range append(Classify(msg, nil), ClassifyReply(string(msg), nil)) {
+			if c.Category == "" || !validStatus(c.Status) || c.Status[0] == '2' {
+				t.Fatalf("bad verdict %+v", c)
+			}
+			if c.Hard && c.Status[0] != '5' {
+				t.Fatalf("hard with status %s", c.Status)
+			}
+			if len(c.Diagnostic) > 4*maxDiag {
+				t.Fatalf("diagnostic of %d bytes", len(c.Diagnostic))
+			}
+		}
+	})
+}

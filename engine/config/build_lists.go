@@ -129,6 +129,7 @@ func (b *modelBuilder) bounceCategories(blk *Block) {
 		return
 	}
 	b.c.BounceCategories = []BounceCategory{}
+	b.c.BounceCategoriesWritten = true
 	for _, d := range blk.Directives {
 		line := d.Value
 		if d.Name != "" {

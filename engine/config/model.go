@@ -26,6 +26,9 @@ type Config struct {
 	// BounceCategories is the <bounce-category-patterns> list, or PowerMTA's built-in list
 	// when the config has none; first match wins.
 	BounceCategories []BounceCategory
+	// BounceCategoriesWritten says the list came from the config's own
+	// <bounce-category-patterns> block, not the built-in default.
+	BounceCategoriesWritten bool
 	// AcctFiles lists the <acct-file> blocks in file order.
 	AcctFiles []*AcctFile
 	// AddressLists lists the top-level <address-list> blocks in file order.
