@@ -141,6 +141,16 @@ func (rn *Running) Queues(ctx context.Context, f api.QueueFilter) ([]api.Queue, 
 	return all, nil
 }
 
+// mergeResults sums the shards' answers to one command.
+func mergeResults(per []api.Result) api.Result {
+	out := api.Result{Affected: []string{}}
+	for _, r := range per {
+		out.Affected = append(out.Affected, r.Affected...)
+		out.Count += r.Count
+	}
+	return out
+}
+
 func sortQueues(qs []api.Queue, by string) {
 	sort.Slice(qs, func(i, j int) bool {
 		if by != "name" && qs[i].Recipients != qs[j].Recipients {
@@ -201,11 +211,7 @@ func (rn *Running) QueueAction(ctx context.Context, pattern, action string) (api
 	if err != nil {
 		return api.Result{}, err
 	}
-	out := api.Result{Affected: []string{}}
-	for _, r := range per {
-		out.Affected = append(out.Affected, r.Affected...)
-		out.Count += r.Count
-	}
+	out := mergeResults(per)
 	if len(out.Affected) == 0 && action == ActionPause && !strings.ContainsAny(pat.domain+pat.vmta, "*?[") {
 		k := queue.Key{Domain: pat.domain, VMTA: pat.vmta}
 		owner := queue.Owner(k, rn.group.Count())
@@ -277,11 +283,7 @@ func (rn *Running) Delete(ctx context.Context, f api.DeleteFilter) (api.Result, 
 	if err != nil {
 		return api.Result{}, err
 	}
-	out := api.Result{Affected: []string{}}
-	for _, r := range per {
-		out.Affected = append(out.Affected, r.Affected...)
-		out.Count += r.Count
-	}
+	out := mergeResults(per)
 	if needEnvelope {
 		n, err := rn.deleteCold(ctx, pat, match, f.DSN)
 		out.Count += n

@@ -13,8 +13,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/bits"
 	"strings"
+
+	"github.com/volleymta/volley/internal/siphash"
 )
 
 // runDigest is `digest [--md5|--hmac-sha256|--siphash] [--key K] STRING`. The string is
@@ -68,7 +69,7 @@ func runDigest(o options, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "volley: digest --siphash needs --key of 32 hex digits (16 bytes)")
 			return exitUsage
 		}
-		sum = fmt.Sprintf("%016x", sipHash24(binary.LittleEndian.Uint64(k[:8]), binary.LittleEndian.Uint64(k[8:]), s))
+		sum = fmt.Sprintf("%016x", siphash.Sum24(binary.LittleEndian.Uint64(k[:8]), binary.LittleEndian.Uint64(k[8:]), string(s)))
 	default:
 		d := sha256.Sum256(s)
 		sum = hex.EncodeToString(d[:])
@@ -79,46 +80,4 @@ func runDigest(o options, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, sum)
 	return exitOK
-}
-
-// sipHash24 is SipHash-2-4 (Aumasson and Bernstein) of msg under the key (k0, k1).
-func sipHash24(k0, k1 uint64, msg []byte) uint64 {
-	v0 := k0 ^ 0x736f6d6570736575
-	v1 := k1 ^ 0x646f72616e646f6d
-	v2 := k0 ^ 0x6c7967656e657261
-	v3 := k1 ^ 0x7465646279746573
-	round := func() {
-		v0 += v1
-		v1 = bits.RotateLeft64(v1, 13) ^ v0
-		v0 = bits.RotateLeft64(v0, 32)
-		v2 += v3
-		v3 = bits.RotateLeft64(v3, 16) ^ v2
-		v0 += v3
-		v3 = bits.RotateLeft64(v3, 21) ^ v0
-		v2 += v1
-		v1 = bits.RotateLeft64(v1, 17) ^ v2
-		v2 = bits.RotateLeft64(v2, 32)
-	}
-	n := len(msg)
-	for len(msg) >= 8 {
-		m := binary.LittleEndian.Uint64(msg)
-		v3 ^= m
-		round()
-		round()
-		v0 ^= m
-		msg = msg[8:]
-	}
-	var last [8]byte
-	copy(last[:], msg)
-	last[7] = byte(n)
-	m := binary.LittleEndian.Uint64(last[:])
-	v3 ^= m
-	round()
-	round()
-	v0 ^= m
-	v2 ^= 0xff
-	for range 4 {
-		round()
-	}
-	return v0 ^ v1 ^ v2 ^ v3
 }

@@ -13,6 +13,6 @@ import (
 // check serve blast and sink, the load harness the issue asks to ship in
 // the CLI (with a well-kept progress bar library).
 func TestImports(t *testing.T) {
-	depcheck.Allow(t, depcheck.OneOf("engine/api", "engine/config", "engine/bounce", "spool", "internal/loadgen",
+	depcheck.Allow(t, depcheck.OneOf("engine/api", "engine/config", "engine/bounce", "spool", "internal/loadgen", "internal/siphash",
 		"github.com/schollz/progressbar/v3", "golang.org/x/term"))
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/volleymta/volley/internal/siphash"
 	"hash"
 	"strings"
 )
@@ -74,7 +75,7 @@ func (p *privacy) mask(l string) []byte {
 		p.mac.Write(p.in)
 		p.in = p.mac.Sum(p.in[:0])
 	default:
-		p.in = binary.LittleEndian.AppendUint64(p.in[:0], sipHash24(p.k0, p.k1, l))
+		p.in = binary.LittleEndian.AppendUint64(p.in[:0], siphash.Sum24(p.k0, p.k1, l))
 	}
 	p.out = hex.AppendEncode(p.out[:0], p.in)
 	return p.out

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/volleymta/volley/internal/siphash"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ func TestPrivacyPolicies(t *testing.T) {
 	mac := hmac.New(sha256.New, []byte("secret"))
 	mac.Write([]byte("user"))
 	hm := hex.EncodeToString(mac.Sum(nil))
-	sip := sipHash24(0x3736353433323130, 0x6665646362613938, "user") // key "0123456789abcdef"
+	sip := siphash.Sum24(0x3736353433323130, 0x6665646362613938, "user") // key "0123456789abcdef"
 	var sb [8]byte
 	for i := range sb {
 		sb[i] = byte(sip >> (8 * i))

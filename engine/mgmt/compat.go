@@ -42,17 +42,7 @@ func (s *Server) compat() {
 		return nonNil(b.Queues(r.Context(), f))
 	})
 	read("/queueDetail", func(r *http.Request) (any, error) {
-		name := r.URL.Query().Get("queue")
-		qs, err := b.Queues(r.Context(), api.QueueFilter{Pattern: name})
-		if err != nil {
-			return nil, err
-		}
-		for _, q := range qs {
-			if strings.EqualFold(q.Name, name) {
-				return q, nil
-			}
-		}
-		return nil, errorf(http.StatusNotFound, "no queue %s", name)
+		return queueNamed(r, b, r.URL.Query().Get("queue"))
 	})
 	read("/domains", func(r *http.Request) (any, error) { return nonNil(b.Domains(r.Context())) })
 	read("/vmtas", func(r *http.Request) (any, error) { return nonNil(b.VMTAs(r.Context())) })

@@ -24,17 +24,7 @@ func (s *Server) routes() {
 		return nonNil(b.Queues(r.Context(), f))
 	})
 	s.handle("GET /api/v1/queues/{domain}/{vmta}", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
-		name := queueName(r)
-		qs, err := b.Queues(r.Context(), api.QueueFilter{Pattern: name})
-		if err != nil {
-			return nil, err
-		}
-		for _, q := range qs {
-			if strings.EqualFold(q.Name, name) {
-				return q, nil
-			}
-		}
-		return nil, errorf(http.StatusNotFound, "no queue %s", name)
+		return queueNamed(r, b, queueName(r))
 	})
 	s.handle("GET /api/v1/domains", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nonNil(b.Domains(r.Context()))
@@ -273,4 +263,18 @@ func listFilter(r *http.Request) (api.ListFilter, error) {
 	}
 	return api.ListFilter{Queue: q.Get("queue"), Rcpt: q.Get("rcpt"), Orig: q.Get("orig"), JobID: first("jobId", "jobid"),
 		EnvID: first("envId", "envid"), MaxItems: int(n)}, nil
+}
+
+// queueNamed returns the queue called exactly name ("domain/vmta"), or 404.
+func queueNamed(r *http.Request, b Backend, name string) (any, error) {
+	qs, err := b.Queues(r.Context(), api.QueueFilter{Pattern: name})
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range qs {
+		if strings.EqualFold(q.Name, name) {
+			return q, nil
+		}
+	}
+	return nil, errorf(http.StatusNotFound, "no queue %s", name)
 }

@@ -1,4 +1,4 @@
-package acct
+package siphash
 
 import "testing"
 
@@ -20,7 +20,7 @@ func TestSipHash24(t *testing.T) {
 		{0, 0x726fdb47dd0e0e31},
 		{15, 0xa129ca6149be45e5},
 	} {
-		if got := sipHash24(k0, k1, msg(tc.n)); got != tc.want {
+		if got := Sum24(k0, k1, msg(tc.n)); got != tc.want {
 			t.Errorf("SipHash-2-4 of %d bytes = %#x, want %#x", tc.n, got, tc.want)
 		}
 	}

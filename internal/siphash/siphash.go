@@ -1,11 +1,13 @@
-package acct
+// Package siphash is SipHash-2-4, the keyed hash accounting privacy
+// policies and `volley digest` use. The standard library has none, and a
+// leaf takes no third-party code for forty lines.
+package siphash
 
 import "math/bits"
 
-// sipHash24 is SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF",
-// 2012) of m under the key (k0, k1), for privacy-policy siphash. The standard library
-// has none, and L0 takes no third-party code for forty lines.
-func sipHash24(k0, k1 uint64, m string) uint64 {
+// Sum24 is SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input PRF", 2012)
+// of m under the key (k0, k1).
+func Sum24(k0, k1 uint64, m string) uint64 {
 	v0 := k0 ^ 0x736f6d6570736575
 	v1 := k1 ^ 0x646f72616e646f6d
 	v2 := k0 ^ 0x6c7967656e657261
