@@ -141,7 +141,9 @@ func TestBlastLockstep(t *testing.T) {
 	if r.Accepted != 20 || r.Refused != 10 || r.Codes["550"] != 10 || r.Errors != 0 {
 		t.Fatalf("result %+v", r)
 	}
-	if c := s.Counters(); c.Messages != 20 || c.Replies["ehlo"]["250"] != 3 {
+	// Every connection that reached the sink was greeted by the scripted EHLO
+	// (a slow machine may not need all three before the messages run out).
+	if c := s.Counters(); c.Messages != 20 || c.Connections == 0 || c.Connections > 3 || c.Replies["ehlo"]["250"] != c.Connections {
 		t.Errorf("sink counters %+v", c)
 	}
 }
