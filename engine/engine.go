@@ -233,7 +233,7 @@ func Run(ctx context.Context, opts Options) error {
 			d := outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
 				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: pusher.settle,
 				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed, JobPaused: jobsPaused.has,
-				SourceDisabled: sources.has, Suppressed: func(addr string) (string, bool) {
+				SourceDisabled: sources.has, DisableSource: sources.disableFor, Suppressed: func(addr string) (string, bool) {
 					if sup.atDelivery(addr) {
 						return suppressedReply(suppress.StoreList), true
 					}

@@ -27,6 +27,9 @@ type disabledSource struct {
 	pattern string
 	pat     queuePattern
 	since   time.Time
+	// until is when a disable-source-ip action's reenable-after ends it
+	// (zero: until EnableSource).
+	until time.Time
 }
 
 // has reports whether src is disabled for queue k.
@@ -36,11 +39,37 @@ func (d *disabledSources) has(src netip.Addr, k queue.Key) bool {
 		return false
 	}
 	for _, s := range *l {
-		if s.ip == src && s.pat.match(k) {
+		if s.ip == src && s.pat.match(k) && (s.until.IsZero() || time.Now().Before(s.until)) {
 			return true
 		}
 	}
 	return false
+}
+
+// disableFor is the disable-source-ip action of an smtp-pattern-list: src
+// out of use for queue k for a while (0: until EnableSource), on a shard's
+// loop. An expired entry is dropped at the next change.
+func (d *disabledSources) disableFor(src netip.Addr, k queue.Key, after time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := time.Now()
+	var next []disabledSource
+	if l := d.list.Load(); l != nil {
+		for _, s := range *l {
+			if s.until.IsZero() || now.Before(s.until) {
+				next = append(next, s)
+			}
+		}
+	}
+	ds := disabledSource{ip: src, pattern: k.String(), pat: queuePattern{k.Domain, strings.ToLower(k.VMTA)}, since: now}
+	if k.VMTA == "" {
+		ds.pat.vmta = ""
+	}
+	if after > 0 {
+		ds.until = now.Add(after)
+	}
+	next = append(next, ds)
+	d.list.Store(&next)
 }
 
 // DisableSource stops using source address ip for the queues pattern
@@ -108,6 +137,9 @@ func (rn *Running) DisabledSources() []api.DisabledSource {
 	out := []api.DisabledSource{}
 	if l := rn.sources.list.Load(); l != nil {
 		for _, s := range *l {
+			if !s.until.IsZero() && time.Now().After(s.until) {
+				continue
+			}
 			out = append(out, api.DisabledSource{IP: s.ip.String(), Queue: s.pattern, Since: s.since})
 		}
 	}

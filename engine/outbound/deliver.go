@@ -67,6 +67,8 @@ type DelivererOptions struct {
 	// used for a queue (`disable source IP QUEUE`). Safe from any
 	// goroutine; called per connection.
 	SourceDisabled func(src netip.Addr, k queue.Key) bool
+	// DisableSource, when set, carries out the disable-source-ip action.
+	DisableSource DisableSourceFunc
 	// Slots caps connections per vMTA and pool over all shards (nil: no caps).
 	Slots *Slots
 	// QueueFailed, when set, hears of each connection that failed before
@@ -145,7 +147,9 @@ type queueState struct {
 	// lastError is the last reply or failure that deferred or bounced
 	// mail here, for the management API.
 	lastError string
-	batch     []queue.Entry
+	// backoffGen tells a pending return to normal mode from a newer one.
+	backoffGen uint64
+	batch      []queue.Entry
 	// msgRate and connRate shape the queue (max-msg-rate counts
 	// recipients attempted, as PowerMTA does; max-connect-rate
 	// connections); kickAt is a pending Kick they asked for.
@@ -562,6 +566,9 @@ func maxDuration(a, b time.Duration) time.Duration {
 // none ready the session waits, idle, for the next Kick.
 func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 	q := st.q
+	if s.quitAfter {
+		return nil, false
+	}
 	if q.Ready() == 0 || q.Paused {
 		st.addIdle(s)
 		return nil, true
@@ -689,8 +696,20 @@ func (st *queueState) warm() {
 // back with their retry time (or bounce when they are too old).
 func (st *queueState) Settled(s *Session, out []Outcome) {
 	now := st.d.o.Now()
+	var acts replyActions
 	for i := range out {
 		o := &out[i]
+		if o.Kind == Delivered {
+			st.afterDelivery()
+		} else if o.T.Remote.IsValid() {
+			bounceRcpt, skipMX := st.matchReply(o.Reply, s, &acts)
+			if bounceRcpt && o.Kind == Deferred {
+				o.Kind = Bounced
+			}
+			if skipMX {
+				s.quitAfter = true // the next connection goes to the next address
+			}
+		}
 		if o.Kind != Delivered {
 			st.lastError = o.Reply
 		}
@@ -702,6 +721,7 @@ func (st *queueState) Settled(s *Session, out []Outcome) {
 	}
 	st.failed = 0
 	st.d.o.Settle(out)
+	st.finishActions(&acts)
 }
 
 // retry schedules a deferred recipient's next attempt (retry-after, the
@@ -794,6 +814,11 @@ func (st *queueState) Closed(s *Session, err error) {
 	}
 	if err != nil && st.d.o.QueueFailed != nil {
 		st.d.o.QueueFailed(st.q.Key, s.T, err)
+	}
+	var acts replyActions
+	if s.Refusal != "" {
+		st.matchReply(s.Refusal, s, &acts) // skip-mx: the next address is next anyway
+		defer st.finishActions(&acts)
 	}
 	if err != nil {
 		st.lastError = err.Error()

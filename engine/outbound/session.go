@@ -119,9 +119,15 @@ type Session struct {
 	decided []bool
 	outs    []Outcome
 	// Msgs counts transactions finished; Err is why the session failed.
-	Msgs   int
-	Err    error
-	closed bool
+	Msgs int
+	Err  error
+	// quitAfter ends the session after its transaction (skip-mx).
+	quitAfter bool
+	// Refusal is the server's reply that ended the session (a 421 or 5xx
+	// greeting, a refused EHLO), "" when none did: what the queue's
+	// smtp-pattern-list reads at connect.
+	Refusal string
+	closed  bool
 	// idle: ready with nothing to send, waiting for Resume.
 	idle bool
 }
@@ -202,7 +208,8 @@ func (s *Session) feed(p []byte) iouring.Action {
 			s.startTLS()
 			return iouring.Continue
 		case smtpwire.CEvFailed:
-			s.fail(s.cl.Err, replyString(&s.cl.Reply))
+			s.Refusal = replyString(&s.cl.Reply)
+			s.fail(s.cl.Err, s.Refusal)
 			s.flush()
 			return iouring.Drain
 		case smtpwire.CEvClosed:
