@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -89,4 +90,75 @@ func TestBackoffRate(t *testing.T) {
 	if took := time.Since(start); took < 1800*time.Millisecond {
 		t.Fatalf("%d messages in backoff mode at 5/s took %v", n, took)
 	}
+}
+
+// TestPatternActions runs a config's own smtp-pattern-list: bounce-rcpt
+// turns a 4xx into a bounce (b record), disable-source-ip takes the vMTA's
+// source address out of use for the queue, for reenable-after.
+func TestPatternActions(t *testing.T) {
+	r1, err := loadgen.ParseRule("rcpt:/^gone/=451 4.7.99 account disabled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := loadgen.ParseRule("rcpt:/^stop/=451 4.7.98 stop sending from this address")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := loadgen.NewSink(loadgen.SinkOptions{Replies: []loadgen.Rule{r1, r2}})
+	if err := sink.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	go sink.Serve()
+	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
+	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	acctPath := t.TempDir() + "/acct.csv"
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
+		"<acct-file "+acctPath+">\n records b,t\n</acct-file>\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n process-x-virtual-mta yes\n</source>\n"+
+		"<virtual-mta v1>\n smtp-source-host 127.0.0.1 v1.test.example\n</virtual-mta>\n"+
+		"<smtp-pattern-list strict>\n reply /4\\.7\\.99 account disabled/ bounce-rcpt\n"+
+		" reply /4\\.7\\.98 stop/ disable-source-ip,reenable-after=1h\n</smtp-pattern-list>\n"+
+		"<domain acts.test>\n smtp-hosts ["+host+"]:"+port+"\n smtp-pattern-list strict\n</domain>\n")
+	base := apiURL(t, d)
+	sendMail(t, d, "s@origin.test", []string{"gone@acts.test"}, "X-Virtual-MTA: v1\r\n")
+	waitFor(t, peerTimeout, "the bounce of a 451 matched by bounce-rcpt", func() bool {
+		b, _ := readFileString(acctPath)
+		return strings.Contains(b, "gone@acts.test") && strings.Contains(b, "4.7.99")
+	})
+	if b, _ := readFileString(acctPath); !strings.HasPrefix(lineWith(b, "gone@acts.test"), "b,") {
+		t.Fatalf("gone@acts.test: want a b record:\n%s", b)
+	}
+	sendMail(t, d, "s@origin.test", []string{"stop@acts.test"}, "X-Virtual-MTA: v1\r\n")
+	var ds []api.DisabledSource
+	waitFor(t, peerTimeout, "the source disabled", func() bool {
+		get(t, base+"/api/v1/sources/disabled", &ds)
+		return len(ds) == 1
+	})
+	if ds[0].IP != "127.0.0.1" || ds[0].Queue != "acts.test/v1" {
+		t.Fatalf("disabled: %+v", ds)
+	}
+	// With its only source disabled the queue sends nothing more.
+	before := sink.Counters().Connections
+	sendMail(t, d, "s@origin.test", []string{"later@acts.test"}, "X-Virtual-MTA: v1\r\n")
+	time.Sleep(500 * time.Millisecond)
+	if c := sink.Counters().Connections; c != before {
+		t.Fatalf("%d new connections from a disabled source", c-before)
+	}
+	post(t, "POST", base+"/api/v1/sources/127.0.0.1/enable", nil, nil, 200)
+	waitFor(t, peerTimeout, "delivery once the source is enabled", func() bool { return sink.Counters().Messages >= 1 })
+}
+
+func readFileString(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}
+
+// lineWith returns the first line of text containing s.
+func lineWith(text, s string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
 }
