@@ -88,6 +88,7 @@ type Running struct {
 	jobsPaused *pausedJobs
 	sources    *disabledSources
 	sup        *suppression
+	proc       *processors
 	resolver   *routeResolver
 	version    string
 	logf       func(string, ...any)
@@ -168,6 +169,11 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("engine: %w", err)
 	}
 	defer acctFiles.Close()
+	proc := &processors{work: make(chan struct{}, maxProcessing), sup: sup, acct: acctFiles, cfg: snap.Current, stats: stats, logf: logf}
+	if err := proc.configure(cfg); err != nil {
+		return err
+	}
+	defer proc.wait(5 * time.Second) // before the accounting files and the suppression journal close
 	// spoolReaders are the goroutines that read the spool off the loops
 	// (the scan at start, cold messages): the spool closes after them.
 	var spoolReaders sync.WaitGroup
@@ -222,7 +228,7 @@ func Run(ctx context.Context, opts Options) error {
 		Setup: func(s *shard.Shard) error {
 			h := newHandoff(s.Reactor, queue.NewRouter(inboxes, s.ID))
 			pusher := newOutcomePusher(s.Reactor, st)
-			h.sup, h.settle = sup, pusher.settle
+			h.sup, h.proc, h.settle = sup, proc, pusher.settle
 			h.received = func(m *spool.Message) {
 				stats.received(m)
 				mets.received(m)
@@ -264,7 +270,7 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
 		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,
-		version: opts.Version, logf: logf, sup: sup}
+		version: opts.Version, logf: logf, sup: sup, proc: proc}
 	rn.appender = routingAppender{sp: sp, inboxes: inboxes, received: func(m *spool.Message) {
 		stats.received(m)
 		mets.received(m)
@@ -314,10 +320,15 @@ func (rn *Running) apply(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	bounceTo, probs := buildProcessorSet(cfg.BounceProcessor)
+	if len(probs) > 0 {
+		return fmt.Errorf("engine: <bounce-processor>: %v", probs[0])
+	}
 	if err := rn.svc.Reconfigure(cfg); err != nil {
 		return err
 	}
 	rn.sup.set.Store(set)
+	rn.proc.bounceTo.Store(bounceTo)
 	for i, p := range rn.parts {
 		d := p.deliverer
 		if err := rn.group.Post(i, func() { d.Reconfigure(cfg) }); err != nil {

@@ -32,6 +32,7 @@ type handoff struct {
 	// sup, when set, drops suppressed recipients at injection: they are
 	// settled (bounced, category suppressed, no DSN) instead of queued.
 	sup    *suppression
+	proc   *processors
 	settle func([]outbound.Outcome)
 	retry  *loopRetry
 }
@@ -74,30 +75,46 @@ func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte, src *conf
 	if h.received != nil {
 		h.received(m)
 	}
-	if h.sup == nil {
+	if h.sup == nil && h.proc == nil {
 		h.rt.Route(id, m, body)
 	} else {
-		h.routeUnsuppressed(id, m, body, src.SuppressionLists)
+		h.routeFiltered(id, m, body, src.SuppressionLists)
 	}
 	if h.rt.Pending() > 0 {
 		h.retry.arm()
 	}
 }
 
-// routeUnsuppressed routes the recipients no list of names (nor the
-// runtime list) suppresses and settles the others. Every recipient keeps
-// the whole message as its envelope, so the settler counts them all.
-func (h *handoff) routeUnsuppressed(id spool.ID, m *spool.Message, body []byte, names []string) {
+// routeFiltered routes the recipients that are neither a processor's
+// (the bounce processor reads the message instead) nor suppressed by a
+// list of names or the runtime list, and settles the others. Every
+// recipient keeps the whole message as its envelope, so the settler
+// counts them all.
+func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, names []string) {
 	var out []outbound.Outcome
+	processed := false
 	for i := range m.Recipients {
 		rc := &m.Recipients[i]
-		list, ok := h.sup.atInjection(rc.Addr, names)
-		if !ok {
-			h.rt.RouteOne(id, m, body, i)
-			continue
+		if h.proc != nil {
+			if mine, deliver := h.proc.take(rc); mine {
+				processed = true
+				if !deliver {
+					out = append(out, processedOutcome(id, m, rc))
+					continue
+				}
+			}
 		}
-		out = append(out, outbound.Outcome{Entry: queue.Entry{ID: id, Index: rc.Index, Addr: rc.Addr, Msg: m},
-			Kind: outbound.Bounced, Reply: suppressedReply(list), Stage: smtpwire.StageRcpt, Category: "suppressed", NoDSN: true})
+		if h.sup != nil {
+			if list, ok := h.sup.atInjection(rc.Addr, names); ok {
+				out = append(out, outbound.Outcome{Entry: queue.Entry{ID: id, Index: rc.Index, Addr: rc.Addr, Msg: m},
+					Kind: outbound.Bounced, Reply: suppressedReply(list), Stage: smtpwire.StageRcpt, Category: "suppressed", NoDSN: true})
+				continue
+			}
+		}
+		h.rt.RouteOne(id, m, body, i)
+	}
+	if processed {
+		h.proc.process(m, body)
 	}
 	if len(out) > 0 {
 		h.settle(out)

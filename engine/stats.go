@@ -39,6 +39,8 @@ type stats struct {
 
 type counters struct {
 	msgs, rcpts, delivered, bounced, deferred atomic.Uint64
+	// remoteBounces counts the bounces the bounce processor read.
+	remoteBounces atomic.Uint64
 }
 
 type jobCount struct {
@@ -159,7 +161,8 @@ func lastAt(addr string) int {
 // reset starts the traffic counts again (`volley reset counters`).
 func (s *stats) reset(now time.Time) {
 	for _, p := range [][2]*atomic.Uint64{{&s.cur.msgs, &s.base.msgs}, {&s.cur.rcpts, &s.base.rcpts},
-		{&s.cur.delivered, &s.base.delivered}, {&s.cur.bounced, &s.base.bounced}, {&s.cur.deferred, &s.base.deferred}} {
+		{&s.cur.delivered, &s.base.delivered}, {&s.cur.bounced, &s.base.bounced}, {&s.cur.deferred, &s.base.deferred},
+		{&s.cur.remoteBounces, &s.base.remoteBounces}} {
 		p[1].Store(p[0].Load())
 	}
 	s.since.Store(&now)
@@ -170,7 +173,8 @@ func (s *stats) traffic() api.Traffic {
 	d := func(c, b *atomic.Uint64) uint64 { return c.Load() - b.Load() }
 	return api.Traffic{Since: *s.since.Load(), MessagesReceived: d(&s.cur.msgs, &s.base.msgs),
 		RecipientsReceived: d(&s.cur.rcpts, &s.base.rcpts), Delivered: d(&s.cur.delivered, &s.base.delivered),
-		Bounced: d(&s.cur.bounced, &s.base.bounced), Deferred: d(&s.cur.deferred, &s.base.deferred)}
+		Bounced: d(&s.cur.bounced, &s.base.bounced), Deferred: d(&s.cur.deferred, &s.base.deferred),
+		RemoteBounces: d(&s.cur.remoteBounces, &s.base.remoteBounces)}
 }
 
 // recentEvents returns the kept deferrals and bounces, newest first.

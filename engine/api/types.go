@@ -36,6 +36,8 @@ type Traffic struct {
 	Delivered          uint64    `json:"delivered"`
 	Bounced            uint64    `json:"bounced"`
 	Deferred           uint64    `json:"deferred"`
+	// RemoteBounces counts the bounces the bounce processor read.
+	RemoteBounces uint64 `json:"remoteBounces"`
 }
 
 // Queued sums the queues.

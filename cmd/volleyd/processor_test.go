@@ -1,0 +1,72 @@
+package main
+
+import (
+	"net/smtp"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/volleymta/volley/engine/api"
+)
+
+// TestBounceProcessor sends an asynchronous DSN and a delay report to the
+// <bounce-processor>'s address: rb and rs records with the classifier's
+// category, the hard-bounced address on the runtime suppression list, and
+// the processor's recipient settled, not delivered.
+func TestBounceProcessor(t *testing.T) {
+	acctPath := filepath.Join(t.TempDir(), "acct.csv")
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
+		"<acct-file "+acctPath+">\n records d,rb,rs\n</acct-file>\n"+
+		"<source 0/0>\n always-allow-relaying yes\n</source>\n"+
+		"<bounce-processor>\n <address-list>\n  address bounces@proc.test\n </address-list>\n</bounce-processor>\n")
+	base := apiURL(t, d)
+	dsn := func(rcpt, action, status, diag string) string {
+		return "From: MAILER-DAEMON@mx.remote.test\r\nTo: bounces@proc.test\r\nSubject: Delivery Status Notification\r\n" +
+			"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b1\"\r\n\r\n" +
+			"--b1\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\r\n" +
+			"--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.test\r\n\r\n" +
+			"Final-Recipient: rfc822; " + rcpt + "\r\nAction: " + action + "\r\nStatus: " + status + "\r\n" +
+			"Diagnostic-Code: smtp; " + diag + "\r\n\r\n--b1--\r\n"
+	}
+	for _, m := range []string{
+		dsn("gone@remote.test", "failed", "5.1.1", "550 5.1.1 The email account that you tried to reach does not exist"),
+		dsn("slow@remote.test", "delayed", "4.4.1", "421 4.4.1 connection timed out"),
+	} {
+		if err := sendRaw(d.addr, "", "bounces@proc.test", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, peerTimeout, "the rb and rs records", func() bool {
+		b, _ := os.ReadFile(acctPath)
+		return strings.Contains(string(b), "gone@remote.test") && strings.Contains(string(b), "slow@remote.test")
+	})
+	b, _ := os.ReadFile(acctPath)
+	rb, rs := lineWith(string(b), "gone@remote.test"), lineWith(string(b), "slow@remote.test")
+	if !strings.HasPrefix(rb, "rb,") || !strings.Contains(rb, "bad-mailbox") || !strings.HasPrefix(rs, "rs,") {
+		t.Fatalf("records:\n%s", b)
+	}
+	var c api.SuppressionCheck
+	waitFor(t, peerTimeout, "the hard bounce suppressed", func() bool {
+		get(t, base+"/api/v1/suppressions/check?address=gone@remote.test", &c)
+		return c.Suppressed
+	})
+	get(t, base+"/api/v1/suppressions/check?address=slow@remote.test", &c)
+	if c.Suppressed {
+		t.Fatal("a delay report suppressed its recipient")
+	}
+	var st api.Status
+	get(t, base+"/api/v1/status", &st)
+	if st.Traffic.RemoteBounces != 2 || st.Queued.Recipients != 0 {
+		t.Fatalf("status: %+v %+v", st.Traffic, st.Queued)
+	}
+	waitFor(t, peerTimeout, "both processor recipients settled (d records)", func() bool {
+		b, _ := os.ReadFile(acctPath)
+		return strings.Count(string(b), "Processed by the bounce processor") == 2
+	})
+}
+
+// sendRaw sends msg as it is (CRLF lines) from from to to.
+func sendRaw(addr, from, to, msg string) error {
+	return smtp.SendMail(addr, nil, from, []string{to}, []byte(msg))
+}
