@@ -89,6 +89,7 @@ type Running struct {
 	sources    *disabledSources
 	sup        *suppression
 	proc       *processors
+	warm       *warmups
 	resolver   *routeResolver
 	version    string
 	logf       func(string, ...any)
@@ -174,6 +175,12 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer proc.wait(5 * time.Second) // before the accounting files and the suppression journal close
+	warm, err := openWarmups(dir, logf)
+	if err != nil {
+		return err
+	}
+	defer warm.close()
+	started := time.Now()
 	// spoolReaders are the goroutines that read the spool off the loops
 	// (the scan at start, cold messages): the spool closes after them.
 	var spoolReaders sync.WaitGroup
@@ -239,7 +246,8 @@ func Run(ctx context.Context, opts Options) error {
 			d := outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
 				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: pusher.settle,
 				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed, JobPaused: jobsPaused.has,
-				SourceDisabled: sources.has, DisableSource: sources.disableFor, Suppressed: func(addr string) (string, bool) {
+				SourceDisabled: sources.has, DisableSource: sources.disableFor,
+				FirstUse: warm.firstUse, Started: started, Suppressed: func(addr string) (string, bool) {
 					if sup.atDelivery(addr) {
 						return suppressedReply(suppress.StoreList), true
 					}
@@ -270,7 +278,7 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
 		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,
-		version: opts.Version, logf: logf, sup: sup, proc: proc}
+		version: opts.Version, logf: logf, sup: sup, proc: proc, warm: warm}
 	rn.appender = routingAppender{sp: sp, inboxes: inboxes, received: func(m *spool.Message) {
 		stats.received(m)
 		mets.received(m)

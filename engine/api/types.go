@@ -332,3 +332,14 @@ type SuppressionImport struct {
 	Bad     int      `json:"bad"`
 	Errors  []string `json:"errors,omitempty"`
 }
+
+// Warmup is a source address warming up to a domain (GET /api/v1/warmup).
+type Warmup struct {
+	Source   string    `json:"source"`
+	Domain   string    `json:"domain"`
+	FirstUse time.Time `json:"firstUse"`
+	Day      int       `json:"day"`
+	// Rate is what the source may send today ("" when warmed up).
+	Rate string `json:"rate,omitempty"`
+	Done bool   `json:"done"`
+}

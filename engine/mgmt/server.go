@@ -42,6 +42,7 @@ type Backend interface {
 	QueueSettings(domain, vmta string) string
 	ListRecipients(ctx context.Context, f api.ListFilter) ([]api.Recipient, error)
 	DisabledSources() []api.DisabledSource
+	Warmups() []api.Warmup
 	Suppressions() []api.SuppressionList
 	SuppressAdd(entries []string) (int, error)
 	SuppressRemove(entries []string) (int, error)

@@ -60,6 +60,12 @@ type DelivererOptions struct {
 	// Suppressed, when set, says whether a recipient is suppressed now and
 	// with which reply; checked before each delivery attempt.
 	Suppressed func(addr string) (reply string, ok bool)
+	// FirstUse, when set, returns when a source address first sent to a
+	// domain (recording now if never): the start of its warm-up. Safe from
+	// any goroutine.
+	FirstUse func(src netip.Addr, domain string, now time.Time) time.Time
+	// Started is when the node started, for startup-ramp (zero: no ramp).
+	Started time.Time
 	// JobPaused, when set, says whether a job's mail is held (`pause job`).
 	// Safe from any goroutine; called per transaction.
 	JobPaused func(job string) bool
@@ -273,6 +279,15 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 	}
 	if max <= 0 {
 		max = 1
+	}
+	if ramp := d.o.Config.Global.StartupRamp; ramp > 0 && !d.o.Started.IsZero() {
+		// startup-ramp: concurrency grows with the time since the start.
+		// While it grows, the queue is looked at again every twentieth of
+		// the ramp to open what the new limit allows.
+		if el := now.Sub(d.o.Started); el < ramp {
+			max = min(max, 1+int(float64(max)*float64(el)/float64(ramp)))
+			st.kickAfter(ramp / 20)
+		}
 	}
 	if now.Before(st.downUntil) {
 		st.finishReady(Deferred, st.downReason)
@@ -586,6 +601,11 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 		r, sr := st.ds.MaxMsgRate, sourceRate(st.ds.SourceIPMaxMsgRate, s.T.Source)
 		if q.Backoff {
 			r = st.ds.BackoffMaxMsgRate
+		}
+		if w := st.ds.Warmup; w > 0 && s.T.Source.IsValid() && st.d.o.FirstUse != nil {
+			// A warming source sends at its day's share of the rate.
+			first := st.d.o.FirstUse(s.T.Source, q.Key.Domain, now)
+			sr = queue.Stricter(sr, queue.WarmupRate(st.ds.MaxMsgRate, first, now, w))
 		}
 		src := st.sourceOf(s.T.Source)
 		ok, wait := st.msgRate.Allows(now, n, r.Count, r.Per)

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/volleymta/volley/engine/api"
+	"github.com/volleymta/volley/internal/loadgen"
+)
+
+// TestWarmup: a source address new to a domain with `warmup 7d` sends at
+// day 0's share of max-msg-rate (1.1^-7 = 51%: 20/s becomes 10/s), the API
+// shows its ramp, and its first use is kept beside the spool for the next
+// start.
+func TestWarmup(t *testing.T) {
+	sink := loadgen.NewSink(loadgen.SinkOptions{})
+	if err := sink.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	go sink.Serve()
+	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
+	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n process-x-virtual-mta yes\n</source>\n"+
+		"<virtual-mta v1>\n smtp-source-host 127.0.0.1 v1.test.example\n</virtual-mta>\n"+
+		"<domain warm.test>\n smtp-hosts ["+host+"]:"+port+"\n max-msg-rate 20/s\n warmup 7d\n</domain>\n")
+	base := apiURL(t, d)
+	post(t, "POST", base+"/api/v1/queues/warm.test/v1/pause", nil, nil, 200)
+	const n = 40
+	for i := range n {
+		sendMail(t, d, "s@origin.test", []string{fmt.Sprintf("r%d@warm.test", i)}, "X-Virtual-MTA: v1\r\n")
+	}
+	start := time.Now()
+	post(t, "POST", base+"/api/v1/queues/warm.test/v1/resume", nil, nil, 200)
+	waitFor(t, 20*time.Second, "all delivered", func() bool { return sink.Counters().Messages == n })
+	// 10/s with a burst of at most 10: 40 take at least 3 s (20/s would take 1.5 s).
+	if took := time.Since(start); took < 2700*time.Millisecond {
+		t.Fatalf("%d messages from a warming source took %v, want >= 3 s at 10/s", n, took)
+	}
+	var ws []api.Warmup
+	get(t, base+"/api/v1/warmup", &ws)
+	if len(ws) != 1 || ws[0].Source != "127.0.0.1" || ws[0].Domain != "warm.test" || ws[0].Day != 0 || ws[0].Rate != "10/s" || ws[0].Done {
+		t.Fatalf("warm-up state: %+v", ws)
+	}
+	waitFor(t, peerTimeout, "the warm-up state on disk", func() bool {
+		b, _ := os.ReadFile(filepath.Clean(d.spool) + ".warmup")
+		return strings.Contains(string(b), `"source": "127.0.0.1"`) && strings.Contains(string(b), `"domain": "warm.test"`)
+	})
+}
+
+// TestStartupRamp: after a start, a queue's connections grow with the
+// time since the start (startup-ramp 6s: max-smtp-out 10 is reached after
+// 6 s), against a receiver that takes a second per message.
+func TestStartupRamp(t *testing.T) {
+	sink := loadgen.NewSink(loadgen.SinkOptions{Delay: time.Second})
+	if err := sink.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	go sink.Serve()
+	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
+	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\nstartup-ramp 6s\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n"+
+		"<domain ramp.test>\n smtp-hosts ["+host+"]:"+port+"\n max-smtp-out 10\n</domain>\n")
+	base := apiURL(t, d)
+	for i := range 60 {
+		sendMail(t, d, "s@origin.test", []string{fmt.Sprintf("r%d@ramp.test", i)}, "")
+	}
+	conns := func() int {
+		var q api.Queue
+		get(t, base+"/api/v1/queues/ramp.test/_", &q)
+		return q.Connections
+	}
+	if c := conns(); c > 4 {
+		t.Fatalf("%d connections within the first second of a 6 s ramp", c)
+	}
+	waitFor(t, 10*time.Second, "the ramp to reach 8 connections", func() bool { return conns() >= 8 })
+}
