@@ -90,6 +90,7 @@ type Running struct {
 	sup        *suppression
 	proc       *processors
 	warm       *warmups
+	vmtaRates  *outbound.VMTARates
 	resolver   *routeResolver
 	version    string
 	logf       func(string, ...any)
@@ -207,6 +208,7 @@ func Run(ctx context.Context, opts Options) error {
 	st.dsnFrom = "Mail Delivery System <MAILER-DAEMON@" + st.host + ">"
 	resolver := newRouteResolver(cfg, logf)
 	slots := outbound.NewSlots(cfg)
+	vmtaRates := outbound.NewVMTARates(cfg)
 	var queueFailed func(queue.Key, outbound.Target, error)
 	if acctFiles.Wants(acct.TransientQueue) {
 		queueFailed = func(k queue.Key, t outbound.Target, err error) {
@@ -247,7 +249,7 @@ func Run(ctx context.Context, opts Options) error {
 				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: pusher.settle,
 				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed, JobPaused: jobsPaused.has,
 				SourceDisabled: sources.has, DisableSource: sources.disableFor,
-				FirstUse: warm.firstUse, Started: started, Suppressed: func(addr string) (string, bool) {
+				FirstUse: warm.firstUse, Started: started, VMTARates: vmtaRates, Suppressed: func(addr string) (string, bool) {
 					if sup.atDelivery(addr) {
 						return suppressedReply(suppress.StoreList), true
 					}
@@ -278,7 +280,7 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
 		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,
-		version: opts.Version, logf: logf, sup: sup, proc: proc, warm: warm}
+		version: opts.Version, logf: logf, sup: sup, proc: proc, warm: warm, vmtaRates: vmtaRates}
 	rn.appender = routingAppender{sp: sp, inboxes: inboxes, received: func(m *spool.Message) {
 		stats.received(m)
 		mets.received(m)
@@ -336,6 +338,7 @@ func (rn *Running) apply(cfg *config.Config) error {
 		return err
 	}
 	rn.sup.set.Store(set)
+	rn.vmtaRates.Reconfigure(cfg)
 	rn.proc.bounceTo.Store(bounceTo)
 	for i, p := range rn.parts {
 		d := p.deliverer

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"sort"
 	"strings"
 	"time"
 
@@ -188,4 +189,18 @@ func (rn *Running) ListRecipients(ctx context.Context, f api.ListFilter) ([]api.
 		all = all[:max]
 	}
 	return all, nil
+}
+
+// Clients lists the injecting client IPs with their rate use, by address.
+func (rn *Running) Clients() []api.Client {
+	out := []api.Client{}
+	for _, c := range rn.svc.Clients(time.Now()) {
+		a := api.Client{IP: c.Addr.String(), Connections: c.Connections, MaxSMTPIn: c.MaxSMTPIn, AheadSeconds: c.Ahead.Seconds()}
+		if !c.MaxMsgRate.Unlimited() {
+			a.MaxMsgRate = c.MaxMsgRate.String()
+		}
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].IP < out[j].IP })
+	return out
 }

@@ -260,6 +260,9 @@ func (rn *Running) VMTAs(ctx context.Context) ([]api.VMTA, error) {
 	index := map[string]int{}
 	for _, v := range cfg.VMTAs {
 		a := api.VMTA{Name: v.Name, MaxSMTPOut: v.MaxSMTPOut, Live: rn.reloader.isLive(v.Name)}
+		if !v.MaxSMTPMsgRate.Unlimited() {
+			a.MaxSMTPMsgRate = v.MaxSMTPMsgRate.String()
+		}
 		for _, h := range v.SourceHosts {
 			a.Sources = append(a.Sources, api.Source{IP: h.IP.String(), Host: h.Host})
 		}

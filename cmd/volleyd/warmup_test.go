@@ -82,3 +82,48 @@ func TestStartupRamp(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the ramp to reach 8 connections", func() bool { return conns() >= 8 })
 }
+
+// TestSourceRates: a vMTA's max-smtp-msg-rate holds over all its domains
+// and both shards, and the API shows it with each injecting client's use
+// of its own max-msg-rate.
+func TestSourceRates(t *testing.T) {
+	sink := loadgen.NewSink(loadgen.SinkOptions{})
+	if err := sink.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	go sink.Serve()
+	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
+	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n process-x-virtual-mta yes\n max-msg-rate 600/min\n</source>\n"+
+		"<virtual-mta v1>\n smtp-source-host 127.0.0.1 v1.test.example\n max-smtp-msg-rate 10/s\n</virtual-mta>\n"+
+		"<domain *.rate.test>\n smtp-hosts ["+host+"]:"+port+"\n</domain>\n")
+	base := apiURL(t, d)
+	const n = 40
+	for _, dom := range []string{"a", "b", "c", "d"} {
+		post(t, "POST", base+"/api/v1/queues/"+dom+".rate.test/v1/pause", nil, nil, 200)
+	}
+	for i := range n {
+		dom := []string{"a", "b", "c", "d"}[i%4]
+		sendMail(t, d, "s@origin.test", []string{fmt.Sprintf("r%d@%s.rate.test", i, dom)}, "X-Virtual-MTA: v1\r\n")
+	}
+	var cs []api.Client
+	get(t, base+"/api/v1/clients", &cs)
+	if len(cs) != 1 || cs[0].IP != "127.0.0.1" || cs[0].MaxMsgRate != "600/m" || cs[0].AheadSeconds <= 0 {
+		t.Fatalf("clients: %+v", cs)
+	}
+	start := time.Now()
+	for _, dom := range []string{"a", "b", "c", "d"} {
+		post(t, "POST", base+"/api/v1/queues/"+dom+".rate.test/v1/resume", nil, nil, 200)
+	}
+	waitFor(t, 20*time.Second, "all delivered", func() bool { return sink.Counters().Messages == n })
+	// 10/s over four queues on two shards, burst 10: 40 take at least 3 s.
+	if took := time.Since(start); took < 2700*time.Millisecond {
+		t.Fatalf("%d messages under the vMTA's 10/s took %v", n, took)
+	}
+	var v api.VMTA
+	get(t, base+"/api/v1/vmtas/v1", &v)
+	if v.MaxSMTPMsgRate != "10/s" {
+		t.Fatalf("vmta: %+v", v)
+	}
+}

@@ -124,6 +124,8 @@ type VMTA struct {
 	Members    []string `json:"members,omitempty"` // a pool's vMTAs
 	Sources    []Source `json:"sources,omitempty"`
 	MaxSMTPOut int      `json:"maxSmtpOut,omitempty"`
+	// MaxSMTPMsgRate is max-smtp-msg-rate: its messages over all domains.
+	MaxSMTPMsgRate string `json:"maxSmtpMsgRate,omitempty"`
 	// Live marks a vMTA created or changed through the API.
 	Live        bool `json:"live,omitempty"`
 	Queues      int  `json:"queues"`
@@ -342,4 +344,16 @@ type Warmup struct {
 	// Rate is what the source may send today ("" when warmed up).
 	Rate string `json:"rate,omitempty"`
 	Done bool   `json:"done"`
+}
+
+// Client is one injecting client IP (GET /api/v1/clients): its open
+// connections and its use of its <source>'s max-msg-rate.
+type Client struct {
+	IP          string `json:"ip"`
+	Connections int    `json:"connections"`
+	MaxSMTPIn   int    `json:"maxSmtpIn,omitempty"`
+	MaxMsgRate  string `json:"maxMsgRate,omitempty"`
+	// AheadSeconds is how far its message schedule runs ahead of now: at
+	// the rate's period it is at its limit (its next message gets 451).
+	AheadSeconds float64 `json:"aheadSeconds"`
 }

@@ -284,3 +284,27 @@ func domainOf(addr []byte) string {
 	}
 	return string(d)
 }
+
+// ClientInfo is one injecting client IP's state (the management API).
+type ClientInfo struct {
+	Addr        netip.Addr
+	Connections int
+	// Ahead is how far its message schedule runs ahead of now under its
+	// source's max-msg-rate.
+	Ahead time.Duration
+	// MaxMsgRate and MaxSMTPIn are its <source>'s limits.
+	MaxMsgRate config.Rate
+	MaxSMTPIn  int
+}
+
+// Clients lists the clients the service has counters for. Safe from any
+// goroutine.
+func (s *Service) Clients(now time.Time) []ClientInfo {
+	cfg := s.pol.Load().cfg
+	var out []ClientInfo
+	s.clients.Each(now, func(a netip.Addr, conns int, ahead time.Duration) {
+		src := cfg.SourceFor(a, "", false)
+		out = append(out, ClientInfo{Addr: a, Connections: conns, Ahead: ahead, MaxMsgRate: src.MaxMsgRate, MaxSMTPIn: src.MaxSMTPIn})
+	})
+	return out
+}

@@ -66,6 +66,9 @@ func (s *Server) routes() {
 		}
 		return nonNil(b.ListRecipients(r.Context(), f))
 	})
+	s.handle("GET /api/v1/clients", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return b.Clients(), nil
+	})
 	s.handle("GET /api/v1/warmup", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return b.Warmups(), nil
 	})

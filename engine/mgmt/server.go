@@ -43,6 +43,7 @@ type Backend interface {
 	ListRecipients(ctx context.Context, f api.ListFilter) ([]api.Recipient, error)
 	DisabledSources() []api.DisabledSource
 	Warmups() []api.Warmup
+	Clients() []api.Client
 	Suppressions() []api.SuppressionList
 	SuppressAdd(entries []string) (int, error)
 	SuppressRemove(entries []string) (int, error)

@@ -75,6 +75,9 @@ type DelivererOptions struct {
 	SourceDisabled func(src netip.Addr, k queue.Key) bool
 	// DisableSource, when set, carries out the disable-source-ip action.
 	DisableSource DisableSourceFunc
+	// VMTARates are the vMTAs' and pools' max-smtp-msg-rate over all
+	// shards (nil: none).
+	VMTARates *VMTARates
 	// Slots caps connections per vMTA and pool over all shards (nil: no caps).
 	Slots *Slots
 	// QueueFailed, when set, hears of each connection that failed before
@@ -612,9 +615,18 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 		if ok {
 			ok, wait = src.msgRate.Allows(now, n, sr.Count, sr.Per)
 		}
+		if ok {
+			// The vMTA's and its pool's max-smtp-msg-rate, over all queues:
+			// taken last, since a shared limiter cannot be asked first.
+			ok, wait = st.d.o.VMTARates.take(s.T.VMTA, n, now)
+			if ok && s.T.VMTA != q.Key.VMTA {
+				ok, wait = st.d.o.VMTARates.take(q.Key.VMTA, n, now)
+			}
+		}
 		if !ok {
-			// Over max-msg-rate (the queue's or this source's): this
-			// connection quits; Kick opens one when the rate allows.
+			// Over max-msg-rate (the queue's, this source's or the
+			// vMTA's): this connection quits; Kick opens one when the
+			// rate allows.
 			q.Return(st.batch)
 			st.kickAfter(wait)
 			return nil, false

@@ -1,6 +1,9 @@
 package queue
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Limiter spaces events to a rate (PowerMTA's max-msg-rate,
 // max-connect-rate) with GCRA: events are allowed count per period on
@@ -50,4 +53,29 @@ func (l *Limiter) check(now time.Time, n int, count int64, per time.Duration) (b
 		return false, over, l.tat
 	}
 	return true, 0, tat.Add(time.Duration(n) * interval)
+}
+
+// SharedLimiter is a Limiter many goroutines use at once (a vMTA's rate
+// over every shard): its state is one atomic word, updated by
+// compare-and-swap, so no shard waits for another's lock.
+type SharedLimiter struct {
+	tat atomic.Int64 // theoretical arrival time, Unix nanoseconds
+}
+
+// Take is Limiter.Take for many goroutines.
+func (l *SharedLimiter) Take(now time.Time, n int, count int64, per time.Duration) (bool, time.Duration) {
+	for {
+		old := l.tat.Load()
+		var lim Limiter
+		if old != 0 {
+			lim.tat = time.Unix(0, old)
+		}
+		ok, wait, tat := lim.check(now, n, count, per)
+		if !ok {
+			return false, wait
+		}
+		if l.tat.CompareAndSwap(old, tat.UnixNano()) {
+			return true, 0
+		}
+	}
 }

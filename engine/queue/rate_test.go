@@ -1,6 +1,8 @@
 package queue
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -43,5 +45,31 @@ func TestLimiterAllowsDoesNotCount(t *testing.T) {
 	}
 	if ok, wait := l.Allows(now, 1, 1, time.Hour); ok || wait != time.Hour {
 		t.Fatalf("Allows after Take: %v, %v", ok, wait)
+	}
+}
+
+// TestSharedLimiter: goroutines taking at once get exactly the burst.
+func TestSharedLimiter(t *testing.T) {
+	var l SharedLimiter
+	now := time.Now()
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 1000 {
+				if yes, _ := l.Take(now, 1, 100, time.Second); yes {
+					ok.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 100 {
+		t.Fatalf("%d taken at one instant under 100/s, want the burst of 100", ok.Load())
+	}
+	if yes, wait := l.Take(now.Add(10*time.Millisecond), 1, 100, time.Second); !yes || wait != 0 {
+		t.Fatalf("one more after 10 ms (one interval): %v %v", yes, wait)
 	}
 }

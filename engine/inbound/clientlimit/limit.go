@@ -147,3 +147,19 @@ func (t *Table) Len() int {
 	t.clients.Range(func(any, any) bool { n++; return true })
 	return n
 }
+
+// Each calls fn for every client in the table with its open connections
+// and how far its message schedule runs ahead of now (zero: its rate has
+// room; near the period: it is at its limit), for the management API.
+func (t *Table) Each(now time.Time, fn func(addr netip.Addr, conns int, ahead time.Duration)) {
+	t.clients.Range(func(k, v any) bool {
+		c := v.(*Client)
+		n := c.conns.Load()
+		if n < 0 {
+			return true
+		}
+		ahead := time.Duration(c.tat.Load() - now.UnixNano())
+		fn(k.(netip.Addr), int(n), max(ahead, 0))
+		return true
+	})
+}
