@@ -127,3 +127,45 @@ func TestSourceRates(t *testing.T) {
 		t.Fatalf("vmta: %+v", v)
 	}
 }
+
+// TestColdVirtualMTA: a vMTA with a cold-virtual-mta sends each domain's
+// first max-cold-virtual-mta-msg recipients of the day through the cold
+// vMTA (its own queue and source address), the rest from its own.
+func TestColdVirtualMTA(t *testing.T) {
+	sink := loadgen.NewSink(loadgen.SinkOptions{})
+	if err := sink.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	go sink.Serve()
+	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
+	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	acctPath := filepath.Join(t.TempDir(), "acct.csv")
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
+		"<acct-file "+acctPath+">\n records d\n</acct-file>\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n process-x-virtual-mta yes\n</source>\n"+
+		"<virtual-mta warm1>\n smtp-source-host 127.0.0.1 warm.test.example\n cold-virtual-mta cold1\n"+
+		" <domain cold.test>\n  max-cold-virtual-mta-msg 3/d\n </domain>\n</virtual-mta>\n"+
+		"<virtual-mta cold1>\n smtp-source-host 127.0.0.2 cold.test.example\n</virtual-mta>\n"+
+		"<domain cold.test>\n smtp-hosts ["+host+"]:"+port+"\n</domain>\n")
+	_ = apiURL(t, d)
+	for i := range 5 {
+		sendMail(t, d, "s@origin.test", []string{fmt.Sprintf("r%d@cold.test", i)}, "X-Virtual-MTA: warm1\r\n")
+	}
+	waitFor(t, 10*time.Second, "five d records", func() bool {
+		b, _ := os.ReadFile(acctPath)
+		return strings.Count(string(b), "\nd,") == 5
+	})
+	b, _ := os.ReadFile(acctPath)
+	cold, warm := 0, 0
+	for _, l := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(l, "d,") && strings.Contains(l, ",127.0.0.2,") && strings.Contains(l, ",cold1,"):
+			cold++
+		case strings.HasPrefix(l, "d,") && strings.Contains(l, ",127.0.0.1,") && strings.Contains(l, ",warm1,"):
+			warm++
+		}
+	}
+	if cold != 3 || warm != 2 {
+		t.Fatalf("%d through cold1, %d through warm1; want 3 and 2:\n%s", cold, warm, b)
+	}
+}

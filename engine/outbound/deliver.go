@@ -158,6 +158,11 @@ type queueState struct {
 	lastError string
 	// backoffGen tells a pending return to normal mode from a newer one.
 	backoffGen uint64
+	// coldPeriod, coldSent and coldRR count the recipients sent through
+	// the cold vMTAs in the current max-cold-virtual-mta-msg period.
+	coldPeriod time.Time
+	coldSent   int64
+	coldRR     uint32
 	batch      []queue.Entry
 	// msgRate and connRate shape the queue (max-msg-rate counts
 	// recipients attempted, as PowerMTA does; max-connect-rate
@@ -249,6 +254,9 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 	}
 	if st.rollup != "" {
 		st.forward()
+		return
+	}
+	if st.toCold(now) && q.Ready() == 0 {
 		return
 	}
 	r := &st.route
