@@ -287,6 +287,14 @@ func Run(ctx context.Context, opts Options) error {
 	}}
 	rn.metrics = metrics.New(metrics.Options{Engine: g.Engine().String(), Shards: g.Count(), Sample: rn.metricsSample})
 	mets.m.Store(rn.metrics)
+	proc.backoff = func(domain string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if res, err := rn.QueueAction(ctx, domain+"/*", ActionBackoff); err == nil {
+			logf("volleyd: complaint rate of %s past %.1f%% of its deliveries this hour: %d queues to backoff mode",
+				domain, complaintBackoffRate*100, len(res.Affected))
+		}
+	}
 	rn.reloader = &reloader{path: opts.ConfigPath, loaded: time.Now(), live: map[string]*config.Block{},
 		removed: map[string]bool{}, apply: rn.apply}
 	if opts.Ready != nil {
@@ -334,12 +342,17 @@ func (rn *Running) apply(cfg *config.Config) error {
 	if len(probs) > 0 {
 		return fmt.Errorf("engine: <bounce-processor>: %v", probs[0])
 	}
+	fblTo, probs := buildProcessorSet(cfg.FeedbackLoopProcessor)
+	if len(probs) > 0 {
+		return fmt.Errorf("engine: <feedback-loop-processor>: %v", probs[0])
+	}
 	if err := rn.svc.Reconfigure(cfg); err != nil {
 		return err
 	}
 	rn.sup.set.Store(set)
 	rn.vmtaRates.Reconfigure(cfg)
 	rn.proc.bounceTo.Store(bounceTo)
+	rn.proc.fblTo.Store(fblTo)
 	for i, p := range rn.parts {
 		d := p.deliverer
 		if err := rn.group.Post(i, func() { d.Reconfigure(cfg) }); err != nil {

@@ -92,14 +92,14 @@ func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte, src *conf
 // counts them all.
 func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, names []string) {
 	var out []outbound.Outcome
-	processed := false
+	processed := 0
 	for i := range m.Recipients {
 		rc := &m.Recipients[i]
 		if h.proc != nil {
-			if mine, deliver := h.proc.take(rc); mine {
-				processed = true
+			if to, deliver := h.proc.take(rc); to != toNone {
+				processed = to
 				if !deliver {
-					out = append(out, processedOutcome(id, m, rc))
+					out = append(out, processedOutcome(id, m, rc, to))
 					continue
 				}
 			}
@@ -113,8 +113,8 @@ func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, name
 		}
 		h.rt.RouteOne(id, m, body, i)
 	}
-	if processed {
-		h.proc.process(m, body)
+	if processed != toNone {
+		h.proc.process(m, body, processed)
 	}
 	if len(out) > 0 {
 		h.settle(out)

@@ -191,6 +191,9 @@ func (rn *Running) ListRecipients(ctx context.Context, f api.ListFilter) ([]api.
 	return all, nil
 }
 
+// Complaints counts the feedback-loop complaints by job, vMTA and domain.
+func (rn *Running) Complaints() api.Complaints { return rn.stats.complaintCounts() }
+
 // Clients lists the injecting client IPs with their rate use, by address.
 func (rn *Running) Clients() []api.Client {
 	out := []api.Client{}

@@ -9,6 +9,7 @@ import (
 	"github.com/volleymta/volley/engine/acct"
 	"github.com/volleymta/volley/engine/bounce"
 	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/fbl"
 	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/engine/suppress"
@@ -25,11 +26,14 @@ import (
 // deliver-matched-email yes they are delivered as well.
 type processors struct {
 	bounceTo atomic.Pointer[processorSet]
+	fblTo    atomic.Pointer[processorSet]
 	// work bounds the messages read at once off the loops.
-	work    chan struct{}
-	sup     *suppression
-	acct    *acct.Files
-	cfg     func() *config.Config
+	work chan struct{}
+	sup  *suppression
+	acct *acct.Files
+	cfg  func() *config.Config
+	// backoff puts a domain's queues in backoff mode (complaint rate).
+	backoff func(domain string)
 	stats   *stats
 	logf    func(string, ...any)
 	pending atomic.Int64
@@ -69,23 +73,37 @@ func buildProcessorSet(pc *config.Processor) (*processorSet, []error) {
 // maxProcessing bounds the bounces read at once.
 const maxProcessing = 4
 
-// take reports whether recipient rc of a just accepted message is a
-// processor's, and whether it should also be delivered. On the loop.
-func (p *processors) take(rc *spool.Recipient) (processed, deliver bool) {
-	ps := p.bounceTo.Load()
-	if ps == nil || !ps.matches(rc.Addr) {
-		return false, true
+// Which processor a recipient is for.
+const (
+	toNone = iota
+	toBounce
+	toFeedback
+)
+
+// take reports which processor recipient rc of a just accepted message
+// is for, and whether it should also be delivered. On the loop.
+func (p *processors) take(rc *spool.Recipient) (to int, deliver bool) {
+	if ps := p.fblTo.Load(); ps != nil && ps.matches(rc.Addr) {
+		return toFeedback, ps.deliver
 	}
-	return true, ps.deliver
+	if ps := p.bounceTo.Load(); ps != nil && ps.matches(rc.Addr) {
+		return toBounce, ps.deliver
+	}
+	return toNone, true
 }
 
-// process reads one bounce off the loop: rb/rs records and suppression.
-func (p *processors) process(m *spool.Message, body []byte) {
+// process reads one report off the loop: a bounce (rb/rs records and
+// suppression) or a feedback report (f records, suppression, counts).
+func (p *processors) process(m *spool.Message, body []byte, to int) {
 	p.pending.Add(1)
 	go func() {
 		defer p.pending.Add(-1)
 		p.work <- struct{}{}
 		defer func() { <-p.work }()
+		if to == toFeedback {
+			p.feedback(m, body)
+			return
+		}
 		now := time.Now()
 		cs := bounce.Classify(body, bouncePatterns(p.cfg()))
 		if len(cs) == 0 {
@@ -114,13 +132,54 @@ func (p *processors) process(m *spool.Message, body []byte) {
 	}()
 }
 
-// processedReply is the outcome text of a processor's recipient.
-const processedReply = "250 2.6.0 Processed by the bounce processor"
-
 // processedOutcome settles a processor's recipient of message id.
-func processedOutcome(id spool.ID, m *spool.Message, rc *spool.Recipient) outbound.Outcome {
+func processedOutcome(id spool.ID, m *spool.Message, rc *spool.Recipient, to int) outbound.Outcome {
+	reply := "250 2.6.0 Processed by the bounce processor"
+	if to == toFeedback {
+		reply = "250 2.6.0 Processed by the feedback-loop processor"
+	}
 	return outbound.Outcome{Entry: queue.Entry{ID: id, Index: rc.Index, Addr: rc.Addr, Msg: m}, Kind: outbound.Delivered,
-		Reply: processedReply, Stage: smtpwire.StageData}
+		Reply: reply, Stage: smtpwire.StageData}
+}
+
+// feedback reads one feedback report (ARF, XARF, a forwarded complaint):
+// an f record per complainer; a complaint (not a not-spam report, not an
+// auth-failure report) puts them on the runtime suppression list and
+// counts per job, vMTA and domain, and a domain whose complaints pass
+// complaintBackoffRate of its deliveries goes to backoff.
+func (p *processors) feedback(m *spool.Message, body []byte) {
+	r, err := fbl.Parse(body)
+	if err != nil {
+		p.logf("volleyd: feedback-loop processor: message from <%s>: %v", m.From, err)
+		return
+	}
+	now := time.Now()
+	for _, c := range r.Complainers {
+		rec := acct.Record{Type: acct.Feedback, TimeLogged: now, Orig: r.MailFrom, Rcpt: c, Format: r.Format.String(),
+			FeedbackType: r.FeedbackType.String(), UserAgent: r.Reporter, ReportedDomain: r.ReportedDomain, RepSourceIP: r.SourceIP}
+		if p.acct != nil {
+			p.acct.Log(&rec)
+		}
+	}
+	if !r.Suppress {
+		p.logf("volleyd: feedback report (%s, %s) does not suppress its %d recipients", r.Format, r.FeedbackType, len(r.Complainers))
+		return
+	}
+	entries := make([]suppress.Entry, 0, len(r.Complainers))
+	for _, c := range r.Complainers {
+		if e, err := suppress.NewEntry(suppress.KindAddress, c); err == nil {
+			entries = append(entries, e)
+		}
+	}
+	if _, err := p.sup.store.Add(entries...); err != nil {
+		p.logf("volleyd: adding %d complainers to the suppression list: %v", len(entries), err)
+	}
+	for _, c := range r.Complainers {
+		domain := queue.KeyFor(c, "").Domain
+		if p.stats.complaint(r.Job, r.VirtualMTA, domain) && p.backoff != nil {
+			p.backoff(domain)
+		}
+	}
 }
 
 // configure builds the processor blocks of cfg (a problem in one is a
@@ -130,7 +189,12 @@ func (p *processors) configure(cfg *config.Config) error {
 	if len(probs) > 0 {
 		return fmt.Errorf("engine: <bounce-processor>: %v", probs[0])
 	}
+	fs, probs := buildProcessorSet(cfg.FeedbackLoopProcessor)
+	if len(probs) > 0 {
+		return fmt.Errorf("engine: <feedback-loop-processor>: %v", probs[0])
+	}
 	p.bounceTo.Store(ps)
+	p.fblTo.Store(fs)
 	return nil
 }
 

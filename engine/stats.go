@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,8 @@ type stats struct {
 
 	jobsMu sync.Mutex
 	jobs   map[string]*jobCount
+
+	comp complaints
 
 	eventsMu sync.Mutex
 	events   []api.Event // a ring of the last maxEvents, next at eventNext
@@ -109,6 +112,9 @@ func (s *stats) outcome(o *outbound.Outcome, m *spool.Message, now time.Time) {
 	switch o.Kind {
 	case outbound.Delivered:
 		s.cur.delivered.Add(1)
+		if at := lastAt(o.Entry.Addr); at >= 0 {
+			s.delivery(strings.ToLower(o.Entry.Addr[at+1:]), now)
+		}
 	case outbound.Bounced:
 		s.cur.bounced.Add(1)
 	case outbound.Deferred:
@@ -231,4 +237,80 @@ func (s *stats) lastHour(now time.Time) []api.RatePoint {
 		out = out[len(out)-60:]
 	}
 	return out
+}
+
+// Complaint-rate backoff: a domain whose complaints in the last hour pass
+// complaintBackoffRate of its deliveries in that hour (with at least
+// complaintBackoffMin complaints, so one early complaint does not count
+// as a rate) has its queues put in backoff mode. 0.3% is the spam rate
+// Gmail's sender guidelines tell bulk senders to stay under.
+const (
+	complaintBackoffRate = 0.003
+	complaintBackoffMin  = 5
+)
+
+// complaints counts feedback-loop complaints and, per domain, the hour's
+// deliveries and complaints for the complaint rate.
+type complaints struct {
+	mu        sync.Mutex
+	byJob     map[string]uint64
+	byVMTA    map[string]uint64
+	byDomain  map[string]uint64
+	hour      time.Time
+	delivered map[string]uint64 // this hour's deliveries by domain
+	hourComp  map[string]uint64 // this hour's complaints by domain
+}
+
+// delivery counts one delivery to domain (the settler's goroutine).
+func (s *stats) delivery(domain string, now time.Time) {
+	c := &s.comp
+	c.mu.Lock()
+	c.roll(now)
+	c.delivered[domain]++
+	c.mu.Unlock()
+}
+
+// roll starts a new hour's counts; mu is held.
+func (c *complaints) roll(now time.Time) {
+	if h := now.Truncate(time.Hour); !h.Equal(c.hour) || c.delivered == nil {
+		c.hour, c.delivered, c.hourComp = h, map[string]uint64{}, map[string]uint64{}
+	}
+}
+
+// complaint counts one complaint and reports whether the domain's rate
+// is past the backoff threshold (putting a queue in backoff again is
+// harmless).
+func (s *stats) complaint(job, vmta, domain string) bool {
+	c := &s.comp
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byJob == nil {
+		c.byJob, c.byVMTA, c.byDomain = map[string]uint64{}, map[string]uint64{}, map[string]uint64{}
+	}
+	if job != "" {
+		c.byJob[job]++
+	}
+	if vmta != "" {
+		c.byVMTA[vmta]++
+	}
+	c.byDomain[domain]++
+	c.roll(time.Now())
+	c.hourComp[domain]++
+	n, d := c.hourComp[domain], c.delivered[domain]
+	return n >= complaintBackoffMin && float64(n) > complaintBackoffRate*float64(d)
+}
+
+// complaintCounts returns the counts for the API.
+func (s *stats) complaintCounts() api.Complaints {
+	c := &s.comp
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cp := func(m map[string]uint64) map[string]uint64 {
+		out := make(map[string]uint64, len(m))
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	return api.Complaints{ByJob: cp(c.byJob), ByVMTA: cp(c.byVMTA), ByDomain: cp(c.byDomain)}
 }

@@ -335,6 +335,14 @@ type SuppressionImport struct {
 	Errors  []string `json:"errors,omitempty"`
 }
 
+// Complaints counts feedback-loop complaints since the start (GET
+// /api/v1/complaints) by job, vMTA and the complainer's domain.
+type Complaints struct {
+	ByJob    map[string]uint64 `json:"byJob"`
+	ByVMTA   map[string]uint64 `json:"byVmta"`
+	ByDomain map[string]uint64 `json:"byDomain"`
+}
+
 // Warmup is a source address warming up to a domain (GET /api/v1/warmup).
 type Warmup struct {
 	Source   string    `json:"source"`

@@ -66,6 +66,9 @@ func (s *Server) routes() {
 		}
 		return nonNil(b.ListRecipients(r.Context(), f))
 	})
+	s.handle("GET /api/v1/complaints", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return b.Complaints(), nil
+	})
 	s.handle("GET /api/v1/clients", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return b.Clients(), nil
 	})

@@ -44,6 +44,7 @@ type Backend interface {
 	DisabledSources() []api.DisabledSource
 	Warmups() []api.Warmup
 	Clients() []api.Client
+	Complaints() api.Complaints
 	Suppressions() []api.SuppressionList
 	SuppressAdd(entries []string) (int, error)
 	SuppressRemove(entries []string) (int, error)
