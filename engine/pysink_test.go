@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/volleymta/volley/engine/acct"
+	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/internal/testdns"
 	"github.com/volleymta/volley/internal/testpeer"
 )
@@ -114,5 +115,33 @@ func TestPythonSink(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("aiosmtpd did not receive the message to ok@dest.test:\n%s", data)
+	}
+}
+
+// TestPythonSinkThrottle: aiosmtpd answering Yahoo's "421 4.7.0 [TSS04]"
+// to a recipient puts the queue in backoff mode (the built-in pattern
+// list), and the deferral is recorded.
+func TestPythonSinkThrottle(t *testing.T) {
+	sink, _ := startPySink(t)
+	_, _, rn, _ := startRunningAndSend(t, fmt.Sprintf(`<domain *>
+    smtp-hosts [%s]:%s
+</domain>
+`, sinkHost(sink), sinkPort(sink)), "throttle@slow.test")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		qs, err := rn.Queues(t.Context(), api.QueueFilter{Pattern: "slow.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(qs) == 1 && qs[0].Mode == api.ModeBackoff {
+			if !strings.Contains(qs[0].LastError, "[TSS04]") {
+				t.Fatalf("last error %q", qs[0].LastError)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slow.test/ not in backoff after the 421: %+v", qs)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -1,7 +1,8 @@
 """An SMTP sink on aiosmtpd for volleyd's delivery tests.
 
 It listens on 127.0.0.1:PORT (argv[1]) and answers RCPT by the recipient's
-local part: "defer..." gets 451 4.2.1, "bad..." gets 550 5.1.1, others 250.
+local part: "defer..." gets 451 4.2.1, "bad..." gets 550 5.1.1, "throttle..."
+gets Yahoo's 421 4.7.0 [TSS04] volume deferral, others 250.
 Each accepted message is appended to argv[2] as one JSON line with its
 envelope. It prints "ready" once listening and runs until killed.
 """
@@ -20,6 +21,9 @@ class Handler:
         local = address.split("@", 1)[0].lower()
         if local.startswith("defer"):
             return "451 4.2.1 mailbox busy, try later"
+        if local.startswith("throttle"):
+            return ("421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to "
+                    "unexpected volume or user complaints")
         if local.startswith("bad"):
             return "550 5.1.1 no such user"
         envelope.rcpt_tos.append(address)
