@@ -171,7 +171,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("engine: %w", err)
 	}
 	defer acctFiles.Close()
-	proc := &processors{work: make(chan struct{}, maxProcessing), sup: sup, acct: acctFiles, cfg: snap.Current, stats: stats, logf: logf}
+	proc := &processors{work: make(chan struct{}, maxProcessing), sup: sup, acct: acctFiles, cfg: snap.Current, stats: stats, mets: mets, logf: logf}
 	if err := proc.configure(cfg); err != nil {
 		return err
 	}

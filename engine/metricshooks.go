@@ -57,6 +57,20 @@ func (h *metricsHooks) outcome(o *outbound.Outcome, m *spool.Message, category s
 	}
 }
 
+// remoteBounced counts one bounce the bounce processor read.
+func (h *metricsHooks) remoteBounced(category string) {
+	if x := h.m.Load(); x != nil {
+		x.RemoteBounced(category)
+	}
+}
+
+// complaint counts one feedback report by type.
+func (h *metricsHooks) complaint(feedbackType string) {
+	if x := h.m.Load(); x != nil {
+		x.Complaint(feedbackType)
+	}
+}
+
 // metricsSample answers a scrape's gauges. The queues come from the
 // shards (asked on their loops, bounded by sampleTimeout) and are kept
 // for sampleEvery, so frequent scrapes do not each walk every queue.

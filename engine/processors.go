@@ -35,6 +35,7 @@ type processors struct {
 	// backoff puts a domain's queues in backoff mode (complaint rate).
 	backoff func(domain string)
 	stats   *stats
+	mets    *metricsHooks
 	logf    func(string, ...any)
 	pending atomic.Int64
 }
@@ -121,6 +122,7 @@ func (p *processors) process(m *spool.Message, body []byte, to int) {
 			if p.acct != nil {
 				p.acct.Log(&r)
 			}
+			p.mets.remoteBounced(c.Category)
 			if c.Hard && c.Recipient != "" {
 				hard = append(hard, c.Recipient)
 			}
@@ -154,6 +156,7 @@ func (p *processors) feedback(m *spool.Message, body []byte) {
 		return
 	}
 	now := time.Now()
+	p.mets.complaint(r.FeedbackType.String())
 	for _, c := range r.Complainers {
 		rec := acct.Record{Type: acct.Feedback, TimeLogged: now, Orig: r.MailFrom, Rcpt: c, Format: r.Format.String(),
 			FeedbackType: r.FeedbackType.String(), UserAgent: r.Reporter, ReportedDomain: r.ReportedDomain, RepSourceIP: r.SourceIP}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/volleymta/volley/engine/api"
 )
@@ -57,6 +58,10 @@ func TestFeedbackLoop(t *testing.T) {
 	if c.Suppressed {
 		t.Fatal("a not-spam report suppressed its recipient")
 	}
+	waitFor(t, 3*time.Second, "the complaints in /metrics", func() bool {
+		return metricValue(t, base, `volley_complaints_total{type="abuse"}`) == 1 &&
+			metricValue(t, base, `volley_complaints_total{type="not-spam"}`) == 1
+	})
 	var comp api.Complaints
 	get(t, base+"/api/v1/complaints", &comp)
 	if comp.ByJob["j1"] != 1 || comp.ByDomain["isp.test"] != 1 {

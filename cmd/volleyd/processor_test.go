@@ -55,6 +55,9 @@ func TestBounceProcessor(t *testing.T) {
 	if c.Suppressed {
 		t.Fatal("a delay report suppressed its recipient")
 	}
+	if v := metricValue(t, base, `volley_remote_bounces_total{category="bad-mailbox"}`); v != 1 {
+		t.Fatalf("volley_remote_bounces_total{bad-mailbox} = %v, want 1", v)
+	}
 	var st api.Status
 	get(t, base+"/api/v1/status", &st)
 	if st.Traffic.RemoteBounces != 2 || st.Queued.Recipients != 0 {

@@ -21,6 +21,31 @@ var categories = [...]string{
 	"deleted", "suppressed",
 }
 
+// feedbackTypes are the values of volley_complaints_total's type label:
+// ARF's feedback types (RFC 5965, 6430, 6591), opt-out for unsubscribe
+// requests, and Other.
+var feedbackTypes = [...]string{"abuse", "fraud", "virus", "not-spam", "auth-failure", "opt-out", Other}
+
+// RemoteBounced counts one bounce the bounce processor read, by category
+// (as Bounced bounds it).
+func (m *Metrics) RemoteBounced(category string) {
+	c, ok := m.remote[category]
+	if !ok {
+		c = m.remote[Other]
+	}
+	c.Inc()
+}
+
+// Complaint counts one feedback report by its feedback type; a type
+// outside feedbackTypes counts as "other".
+func (m *Metrics) Complaint(feedbackType string) {
+	c, ok := m.complaints[feedbackType]
+	if !ok {
+		c = m.complaints[Other]
+	}
+	c.Inc()
+}
+
 // class is the value of volley_smtp_replies_total's class label.
 type class uint8
 

@@ -247,3 +247,19 @@ func TestHotPathAllocs(t *testing.T) {
 		})
 	}
 }
+
+func TestProcessorCounters(t *testing.T) {
+	m := New(Options{})
+	m.RemoteBounced("bad-mailbox")
+	m.RemoteBounced("nonsense")
+	m.Complaint("abuse")
+	m.Complaint("abuse")
+	m.Complaint("weird")
+	fams := parse(t, scrape(t, m))
+	remote, comp := series(fams, nameRemoteBounces), series(fams, nameComplaints)
+	tcompare(t, "remote bad-mailbox", remote["category=bad-mailbox"], 1)
+	tcompare(t, "remote other", remote["category=other"], 1)
+	tcompare(t, "complaints abuse", comp["type=abuse"], 2)
+	tcompare(t, "complaints other", comp["type=other"], 1)
+	tcompare(t, "complaints not-spam", comp["type=not-spam"], 0)
+}

@@ -24,6 +24,9 @@ const (
 	nameDelivery        = "volley_delivery_seconds"
 	nameReplies         = "volley_smtp_replies_total"
 	nameEngineInfo      = "volley_engine_info"
+	// Volley's additions for the bounce and feedback-loop processors.
+	nameRemoteBounces = "volley_remote_bounces_total"
+	nameComplaints    = "volley_complaints_total"
 )
 
 // Other is the label value that collects whatever a bounded label does not
@@ -85,6 +88,10 @@ type Metrics struct {
 	bouncedOther prometheus.Counter
 	replies      [classCount]prometheus.Counter
 	delivery     prometheus.Histogram
+	// remote are the bounce processor's counts by category, complaints
+	// the feedback-loop processor's by feedback type (filled by New).
+	remote     map[string]prometheus.Counter
+	complaints map[string]prometheus.Counter
 }
 
 // New creates the metrics and registers them, with the Go runtime and
@@ -120,6 +127,22 @@ func New(o Options) *Metrics {
 		m.bounced[c] = bounced.WithLabelValues(c)
 	}
 	m.bouncedOther = m.bounced[Other]
+	remote := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: nameRemoteBounces,
+		Help: "Bounces the bounce processor read (asynchronous DSNs and free-form bounces), by category.",
+	}, []string{"category"})
+	m.remote = make(map[string]prometheus.Counter, len(categories))
+	for _, c := range categories {
+		m.remote[c] = remote.WithLabelValues(c)
+	}
+	complaints := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: nameComplaints,
+		Help: "Feedback reports the feedback-loop processor read, by feedback type.",
+	}, []string{"type"})
+	m.complaints = make(map[string]prometheus.Counter, len(feedbackTypes))
+	for _, t := range feedbackTypes {
+		m.complaints[t] = complaints.WithLabelValues(t)
+	}
 	replies := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: nameReplies,
 		Help: "SMTP replies received from remote servers, by class (2xx, 4xx, 5xx, other).",
@@ -133,7 +156,7 @@ func New(o Options) *Metrics {
 		Buckets: deliveryBuckets,
 	})
 	m.reg.MustRegister(
-		received, m.delivered, m.deferred, bounced, replies, m.delivery,
+		received, m.delivered, m.deferred, bounced, replies, m.delivery, remote, complaints,
 		newSampler(o),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
