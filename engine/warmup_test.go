@@ -1,0 +1,38 @@
+package engine
+
+import (
+	"net/netip"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestWarmupsSurviveRestart: a first use is written beside the spool and
+// read back by the next start, so the ramp goes on where it was.
+func TestWarmupsSurviveRestart(t *testing.T) {
+	spoolDir := filepath.Join(t.TempDir(), "spool")
+	w, err := openWarmups(spoolDir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := netip.MustParseAddr("192.0.2.7")
+	first := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if got := w.firstUse(src, "example.com", first); !got.Equal(first) {
+		t.Fatalf("first use %v", got)
+	}
+	if got := w.firstUse(src, "example.com", first.Add(48*time.Hour)); !got.Equal(first) {
+		t.Fatalf("a later use moved the first use to %v", got)
+	}
+	w.close()
+	w2, err := openWarmups(spoolDir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.close()
+	if got := w2.firstUse(src, "example.com", time.Now()); !got.Equal(first) {
+		t.Fatalf("after a restart the first use is %v, want %v", got, first)
+	}
+	if got := w2.firstUse(src, "other.example", first); !got.Equal(first) || len(w2.entries()) != 2 {
+		t.Fatalf("a new domain: %v, %d entries", got, len(w2.entries()))
+	}
+}
