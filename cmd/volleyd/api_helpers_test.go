@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/smtp"
 	"net/textproto"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/volleymta/volley/internal/loadgen"
 	"github.com/volleymta/volley/internal/testbrowser"
 )
 
@@ -191,4 +194,17 @@ func callText(t *testing.T, method, url, body string) (int, []byte) {
 func jsonInto(t *testing.T, b []byte, v any) error {
 	t.Helper()
 	return json.Unmarshal(b, v)
+}
+
+// serveSink runs a volley sink (internal/loadgen) on a free loopback port
+// until the test ends and returns its host and port.
+func serveSink(t *testing.T, sink *loadgen.Sink) (host, port string) {
+	t.Helper()
+	if err := sink.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	go sink.Serve()
+	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
+	host, port, _ = net.SplitHostPort(sink.Addr().String())
+	return host, port
 }

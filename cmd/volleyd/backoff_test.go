@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"testing"
@@ -25,12 +23,7 @@ func TestBackoffFromReplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := loadgen.NewSink(loadgen.SinkOptions{Replies: []loadgen.Rule{rule}})
-	if err := sink.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	go sink.Serve()
-	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
-	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	host, port := serveSink(t, sink)
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n"+
 		"<domain yahoo.test>\n smtp-hosts ["+host+"]:"+port+"\n retry-after 1h\n backoff-retry-after 1h\n"+
 		" backoff-to-normal-after 3s\n</domain>\n")
@@ -68,12 +61,7 @@ func TestBackoffFromReplies(t *testing.T) {
 // backoff-max-msg-rate, in normal mode at max-msg-rate (unlimited here).
 func TestBackoffRate(t *testing.T) {
 	sink := loadgen.NewSink(loadgen.SinkOptions{})
-	if err := sink.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	go sink.Serve()
-	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
-	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	host, port := serveSink(t, sink)
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n"+
 		"<domain slow.test>\n smtp-hosts ["+host+"]:"+port+"\n backoff-max-msg-rate 5/s\n</domain>\n")
 	base := apiURL(t, d)
@@ -105,12 +93,7 @@ func TestPatternActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := loadgen.NewSink(loadgen.SinkOptions{Replies: []loadgen.Rule{r1, r2}})
-	if err := sink.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	go sink.Serve()
-	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
-	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	host, port := serveSink(t, sink)
 	acctPath := t.TempDir() + "/acct.csv"
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
 		"<acct-file "+acctPath+">\n records b,t\n</acct-file>\n"+

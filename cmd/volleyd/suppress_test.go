@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,12 +29,7 @@ func TestSuppression(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := loadgen.NewSink(loadgen.SinkOptions{Replies: []loadgen.Rule{rule}})
-	if err := sink.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	go sink.Serve()
-	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
-	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	host, port := serveSink(t, sink)
 
 	acctPath := filepath.Join(dir, "acct.csv")
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+

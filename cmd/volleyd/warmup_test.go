@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,12 +18,7 @@ import (
 // start.
 func TestWarmup(t *testing.T) {
 	sink := loadgen.NewSink(loadgen.SinkOptions{})
-	if err := sink.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	go sink.Serve()
-	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
-	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	host, port := serveSink(t, sink)
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
 		"<source 127.0.0.1>\n always-allow-relaying yes\n process-x-virtual-mta yes\n</source>\n"+
 		"<virtual-mta v1>\n smtp-source-host 127.0.0.1 v1.test.example\n</virtual-mta>\n"+
@@ -59,12 +52,7 @@ func TestWarmup(t *testing.T) {
 // 6 s), against a receiver that takes a second per message.
 func TestStartupRamp(t *testing.T) {
 	sink := loadgen.NewSink(loadgen.SinkOptions{Delay: time.Second})
-	if err := sink.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	go sink.Serve()
-	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
-	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	host, port := serveSink(t, sink)
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\nstartup-ramp 6s\n"+
 		"<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n"+
 		"<domain ramp.test>\n smtp-hosts ["+host+"]:"+port+"\n max-smtp-out 10\n</domain>\n")
@@ -88,12 +76,7 @@ func TestStartupRamp(t *testing.T) {
 // of its own max-msg-rate.
 func TestSourceRates(t *testing.T) {
 	sink := loadgen.NewSink(loadgen.SinkOptions{})
-	if err := sink.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	go sink.Serve()
-	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
-	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	host, port := serveSink(t, sink)
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
 		"<source 127.0.0.1>\n always-allow-relaying yes\n process-x-virtual-mta yes\n max-msg-rate 600/min\n</source>\n"+
 		"<virtual-mta v1>\n smtp-source-host 127.0.0.1 v1.test.example\n max-smtp-msg-rate 10/s\n</virtual-mta>\n"+
@@ -133,12 +116,7 @@ func TestSourceRates(t *testing.T) {
 // vMTA (its own queue and source address), the rest from its own.
 func TestColdVirtualMTA(t *testing.T) {
 	sink := loadgen.NewSink(loadgen.SinkOptions{})
-	if err := sink.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	go sink.Serve()
-	t.Cleanup(func() { _ = sink.Shutdown(context.Background()) })
-	host, port, _ := net.SplitHostPort(sink.Addr().String())
+	host, port := serveSink(t, sink)
 	acctPath := filepath.Join(t.TempDir(), "acct.csv")
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
 		"<acct-file "+acctPath+">\n records d\n</acct-file>\n"+
