@@ -3,6 +3,7 @@ package engine
 import (
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/volleymta/volley/engine/acct"
@@ -116,28 +117,38 @@ func queueFailedRecord(k queue.Key, t outbound.Target, err error, now time.Time)
 // classify returns the bounce category of a bounced outcome and whether
 // it is hard: the category an operator's action set (deleted, suppressed)
 // or the classifier's reading of the reply, with the config's own
-// <bounce-category-patterns> tried first. Other outcomes get "".
-func classify(cfg *config.Config, o *outbound.Outcome) (category string, hard bool) {
+// <bounce-category-patterns> (patterns) tried first. Other outcomes get "".
+func classify(patterns bounce.Patterns, o *outbound.Outcome) (category string, hard bool) {
 	if o.Kind != outbound.Bounced {
 		return "", false
 	}
 	if o.Category != "" {
 		return o.Category, false
 	}
-	c := bounce.ClassifyReply(o.Reply, bouncePatterns(cfg))
+	c := bounce.ClassifyReply(o.Reply, patterns)
 	return c.Category, c.Hard
 }
 
-// bouncePatterns are the config's <bounce-category-patterns>, or none
-// when it has no such block: the classifier's built-in rules cover
-// PowerMTA's default list, which tried first would only mask them.
-func bouncePatterns(cfg *config.Config) bounce.Patterns {
-	if !cfg.BounceCategoriesWritten {
-		return nil
-	}
-	ps := make(bounce.Patterns, 0, len(cfg.BounceCategories))
-	for _, bc := range cfg.BounceCategories {
-		ps = append(ps, bounce.Pattern{Regexp: bc.Regexp, Category: bc.Category})
-	}
-	return ps
+// bounceRules holds the config's <bounce-category-patterns> converted for
+// the classifier: once per config (at start and at each reload), not once
+// per bounce. Safe from any goroutine.
+type bounceRules struct {
+	p atomic.Pointer[bounce.Patterns]
 }
+
+// set converts cfg's list, or none when the config has no such block: the
+// classifier's built-in rules cover PowerMTA's default list, which tried
+// first would only mask them.
+func (r *bounceRules) set(cfg *config.Config) {
+	var ps bounce.Patterns
+	if cfg.BounceCategoriesWritten {
+		ps = make(bounce.Patterns, 0, len(cfg.BounceCategories))
+		for _, bc := range cfg.BounceCategories {
+			ps = append(ps, bounce.Pattern{Regexp: bc.Regexp, Category: bc.Category})
+		}
+	}
+	r.p.Store(&ps)
+}
+
+// get returns the patterns in force.
+func (r *bounceRules) get() bounce.Patterns { return *r.p.Load() }

@@ -90,6 +90,7 @@ type Running struct {
 	sup        *suppression
 	proc       *processors
 	warm       *warmups
+	rules      *bounceRules
 	vmtaRates  *outbound.VMTARates
 	resolver   *routeResolver
 	version    string
@@ -153,6 +154,8 @@ func Run(ctx context.Context, opts Options) error {
 	stats := newStats(time.Now())
 	mets := &metricsHooks{}
 	snap := config.NewSnapshot(cfg)
+	rules := &bounceRules{}
+	rules.set(cfg)
 	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits}, Health: sp, Logf: logf})
 	if err != nil {
 		return err
@@ -171,7 +174,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("engine: %w", err)
 	}
 	defer acctFiles.Close()
-	proc := &processors{work: make(chan struct{}, maxProcessing), sup: sup, acct: acctFiles, cfg: snap.Current, stats: stats, mets: mets, logf: logf}
+	proc := &processors{work: make(chan struct{}, maxProcessing), sup: sup, acct: acctFiles, rules: rules, stats: stats, mets: mets, logf: logf}
 	if err := proc.configure(cfg); err != nil {
 		return err
 	}
@@ -190,7 +193,7 @@ func Run(ctx context.Context, opts Options) error {
 	st.record = func(o *outbound.Outcome, m *spool.Message) {
 		now := time.Now()
 		stats.outcome(o, m, now)
-		category, hard := classify(snap.Current(), o)
+		category, hard := classify(rules.get(), o)
 		r := outcomeRecord(o, m, category, now)
 		mets.outcome(o, m, category, now)
 		acctFiles.Log(&r)
@@ -280,7 +283,7 @@ func Run(ctx context.Context, opts Options) error {
 	}()
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
 		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,
-		version: opts.Version, logf: logf, sup: sup, proc: proc, warm: warm, vmtaRates: vmtaRates}
+		version: opts.Version, logf: logf, rules: rules, sup: sup, proc: proc, warm: warm, vmtaRates: vmtaRates}
 	rn.appender = routingAppender{sp: sp, inboxes: inboxes, received: func(m *spool.Message) {
 		stats.received(m)
 		mets.received(m)
@@ -350,6 +353,7 @@ func (rn *Running) apply(cfg *config.Config) error {
 		return err
 	}
 	rn.sup.set.Store(set)
+	rn.rules.set(cfg)
 	rn.vmtaRates.Reconfigure(cfg)
 	rn.proc.bounceTo.Store(bounceTo)
 	rn.proc.fblTo.Store(fblTo)

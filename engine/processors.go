@@ -28,10 +28,10 @@ type processors struct {
 	bounceTo atomic.Pointer[processorSet]
 	fblTo    atomic.Pointer[processorSet]
 	// work bounds the messages read at once off the loops.
-	work chan struct{}
-	sup  *suppression
-	acct *acct.Files
-	cfg  func() *config.Config
+	work  chan struct{}
+	sup   *suppression
+	acct  *acct.Files
+	rules *bounceRules
 	// backoff puts a domain's queues in backoff mode (complaint rate).
 	backoff func(domain string)
 	stats   *stats
@@ -106,7 +106,7 @@ func (p *processors) process(m *spool.Message, body []byte, to int) {
 			return
 		}
 		now := time.Now()
-		cs := bounce.Classify(body, bouncePatterns(p.cfg()))
+		cs := bounce.Classify(body, p.rules.get())
 		if len(cs) == 0 {
 			p.logf("volleyd: bounce processor: message from <%s> reports no failed recipient", m.From)
 			return

@@ -2,13 +2,13 @@ package engine
 
 import (
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/engine/outbound"
+	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -112,9 +112,7 @@ func (s *stats) outcome(o *outbound.Outcome, m *spool.Message, now time.Time) {
 	switch o.Kind {
 	case outbound.Delivered:
 		s.cur.delivered.Add(1)
-		if at := lastAt(o.Entry.Addr); at >= 0 {
-			s.delivery(strings.ToLower(o.Entry.Addr[at+1:]), now)
-		}
+		s.delivery(queue.KeyFor(o.Entry.Addr, "").Domain, now)
 	case outbound.Bounced:
 		s.cur.bounced.Add(1)
 	case outbound.Deferred:
@@ -122,13 +120,14 @@ func (s *stats) outcome(o *outbound.Outcome, m *spool.Message, now time.Time) {
 	}
 	if o.Kind != outbound.Delivered {
 		s.eventsMu.Lock()
-		ev := api.Event{Time: now, Kind: o.Kind.String(), Queue: o.Entry.Addr, Recipient: o.Entry.Addr, Reply: o.Reply}
-		if at := lastAt(o.Entry.Addr); at >= 0 {
-			ev.Queue = o.Entry.Addr[at+1:]
+		vmta := ""
+		if m != nil {
+			vmta = m.VMTA
 		}
-		if m != nil && m.VMTA != "" {
-			ev.Queue += "/" + m.VMTA
-		}
+		// The recipient's queue as routing names it (an MX rollup's
+		// queue aside), so the monitor's errors match the queue list.
+		ev := api.Event{Time: now, Kind: o.Kind.String(), Queue: queue.KeyFor(o.Entry.Addr, vmta).String(),
+			Recipient: o.Entry.Addr, Reply: o.Reply}
 		if len(s.events) < maxEvents {
 			s.events = append(s.events, ev)
 		} else {
@@ -153,15 +152,6 @@ func (s *stats) outcome(o *outbound.Outcome, m *spool.Message, now time.Time) {
 		j.Deferrals++
 	}
 	s.jobsMu.Unlock()
-}
-
-func lastAt(addr string) int {
-	for i := len(addr) - 1; i >= 0; i-- {
-		if addr[i] == '@' {
-			return i
-		}
-	}
-	return -1
 }
 
 // reset starts the traffic counts again (`volley reset counters`).

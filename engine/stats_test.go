@@ -24,7 +24,7 @@ func TestStatsJobsAndRates(t *testing.T) {
 		t.Fatalf("job counts: %+v", jobs)
 	}
 	ev := s.recentEvents()
-	if len(ev) != 2 || ev[0].Kind != "bounced" || ev[0].Queue != "x.test" {
+	if len(ev) != 2 || ev[0].Kind != "bounced" || ev[0].Queue != "x.test/" {
 		t.Fatalf("events, newest first: %+v", ev)
 	}
 	// Finished jobs go first once the table is full; one with mail queued stays.
