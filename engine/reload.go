@@ -35,7 +35,8 @@ type reloader struct {
 	apply func(*config.Config) error
 }
 
-// build parses the file, swaps in the live vMTAs and builds the model.
+// build parses the file, swaps in the live vMTAs, builds the model and
+// loads its DKIM keys.
 func (rl *reloader) build() (*config.Config, []config.Problem) {
 	var root *config.Block
 	var probs []config.Problem
@@ -54,7 +55,13 @@ func (rl *reloader) build() (*config.Config, []config.Problem) {
 	for _, b := range rl.live {
 		root.Blocks = append(root.Blocks, b)
 	}
-	return config.Build(root)
+	cfg, probs := config.Build(root)
+	if cfg != nil {
+		if probs = cfg.LoadKeys(); len(probs) > 0 {
+			return nil, probs
+		}
+	}
+	return cfg, probs
 }
 
 // reload builds and applies the config; it answers what happened.

@@ -42,14 +42,18 @@ func configTest(o options, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	file := "default.conf"
+	var cfg *config.Config
 	var probs []config.Problem
 	if fs.NArg() == 1 {
 		file = fs.Arg(0)
-		_, probs = config.Load(file)
+		cfg, probs = config.Load(file)
 	} else {
 		// The embedded default is checked as text under its file name, so problem lines
 		// point at engine/config/default.conf's lines.
-		_, probs = config.LoadText(file, []byte(config.DefaultText))
+		cfg, probs = config.LoadText(file, []byte(config.DefaultText))
+	}
+	if cfg != nil { // the DKIM keys load as volleyd's start and reload load them
+		probs = cfg.LoadKeys()
 	}
 	if o.json {
 		return writeConfigTestJSON(file, probs, stdout, stderr)

@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,8 +33,39 @@ func writeConf(t *testing.T, text string) string {
 	return path
 }
 
-func TestConfigTestGood(t *testing.T) {
+// exampleWithKey is examples/volley.conf with its domain-key pointed at a
+// key made for the test (the example names /etc/volley/dkim/..., which a
+// test machine does not have).
+func exampleWithKey(t *testing.T) string {
+	t.Helper()
+	text, err := os.ReadFile(filepath.Join("..", "..", "examples", "volley.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath := filepath.Join(t.TempDir(), "s2026.pem")
+	der := x509.MarshalPKCS1PrivateKey(key)
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return writeConf(t, strings.Replace(string(text), "/etc/volley/dkim/s2026.example.net.pem", keyPath, 1))
+}
+
+// TestConfigTestMissingKey: a domain-key whose file is missing is a
+// configtest problem at its line.
+func TestConfigTestMissingKey(t *testing.T) {
 	example := filepath.Join("..", "..", "examples", "volley.conf")
+	code, out, _ := cli(t, "configtest", example)
+	if code != exitProblem || !strings.Contains(out, "volley.conf:61: domain-key /etc/volley/dkim/s2026.example.net.pem: no such file or directory") {
+		t.Errorf("exit %d, stdout %q; want 1 and the missing key at line 61", code, out)
+	}
+}
+
+func TestConfigTestGood(t *testing.T) {
+	example := exampleWithKey(t)
 	for _, tc := range []struct {
 		name string
 		args []string

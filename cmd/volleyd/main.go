@@ -46,7 +46,9 @@ func run(args []string, stderr io.Writer) int {
 	cfg := config.Default()
 	if *path != "" {
 		var probs []config.Problem
-		cfg, probs = config.Load(*path)
+		if cfg, probs = config.Load(*path); cfg != nil {
+			probs = cfg.LoadKeys()
+		}
 		if len(probs) > 0 {
 			for _, p := range probs {
 				fmt.Fprintln(stderr, p)

@@ -69,6 +69,7 @@ func Build(root *Block) (*Config, []Problem) {
 		b.topBlock(blk)
 	}
 	b.link()
+	b.recordKeyLines(root)
 	if b.c.BounceCategories == nil {
 		b.c.BounceCategories = defaultBounceCategories()
 	}

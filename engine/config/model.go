@@ -5,6 +5,7 @@ package config
 // swaps a pointer; readers never lock.
 
 import (
+	"crypto"
 	"net/netip"
 	"regexp"
 	"time"
@@ -51,6 +52,10 @@ type Config struct {
 
 	domains domainTables
 	sources sourceTables
+	// keyLines are the domain-key lines; keys their loaded private keys by
+	// file as written (LoadKeys).
+	keyLines []keyLine
+	keys     map[string]crypto.Signer
 	// domainBlocks and sourceBlocks keep the layers as written, for Dump.
 	domainBlocks []*layer
 	sourceBlocks []*layer

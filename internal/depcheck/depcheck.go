@@ -56,7 +56,7 @@ func deps(t testing.TB) []string {
 
 // testHelpers are the module's test helpers (standard library only),
 // which any package's tests may use.
-var testHelpers = map[string]bool{"internal/depcheck": true, "internal/emul": true, "internal/testcert": true, "internal/testdns": true, "internal/testpeer": true, "internal/testbrowser": true}
+var testHelpers = map[string]bool{"internal/depcheck": true, "internal/emul": true, "internal/testcert": true, "internal/testdns": true, "internal/testpeer": true, "internal/testbrowser": true, "internal/dkimpy": true, "internal/mailgen": true}
 
 // Allow fails t for every dependency of the current package (see deps)
 // that allowed rejects. Module packages are passed without the Module
