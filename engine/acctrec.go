@@ -16,11 +16,13 @@ import (
 
 // outcomeRecord is the accounting record of one delivery outcome: d for a
 // delivery, b for a bounce, t for a deferral (PowerMTA's record types).
-// category is the bounce category of a bounced outcome (classify).
+// category is the bounce category of a bounced outcome (classify). The
+// queue's mode and the source's warm-up share go to Volley's queueMode
+// and dlvWarmup columns (acct leaves dlvWarmup out of b records).
 func outcomeRecord(o *outbound.Outcome, m *spool.Message, category string, now time.Time) acct.Record {
 	e := &o.Entry
 	r := acct.Record{TimeLogged: now, Rcpt: e.Addr, DlvType: "smtp", DlvTLSProtocol: o.TLSVersion, DlvTLSCipher: o.TLSCipher,
-		DSNDiag: diagnostic(o.Reply)}
+		DSNDiag: diagnostic(o.Reply), QueueMode: o.Mode.String(), DlvWarmup: o.Warmup}
 	switch o.Kind {
 	case outbound.Delivered:
 		r.Type, r.DSNAction = acct.Delivered, "relayed"
@@ -98,9 +100,11 @@ func logReceived(files *acct.Files, m *spool.Message) {
 
 // queueFailedRecord is the tq record of a connection that failed before it
 // could deliver anything (PowerMTA's queue-level transient failure).
-func queueFailedRecord(k queue.Key, t outbound.Target, err error, now time.Time) acct.Record {
+func queueFailedRecord(f *outbound.QueueFailure, now time.Time) acct.Record {
+	k, t := f.Key, f.T
 	r := acct.Record{Type: acct.TransientQueue, TimeLogged: now, Queue: k.String(), VMTA: k.VMTA, DlvType: "smtp",
-		DSNAction: "delayed", DSNStatus: "4.4.1 (transient failure)", DSNDiag: "X-Volley;" + err.Error()}
+		DSNAction: "delayed", DSNStatus: "4.4.1 (transient failure)", DSNDiag: "X-Volley;" + f.Err.Error(),
+		QueueMode: f.Mode.String(), DlvWarmup: f.Warmup}
 	if t.Remote.IsValid() {
 		r.DlvDestinationIP = t.Remote.Addr()
 		r.DSNMTA = t.MX + " (" + t.Remote.Addr().String() + ")"

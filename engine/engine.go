@@ -212,10 +212,10 @@ func Run(ctx context.Context, opts Options) error {
 	resolver := newRouteResolver(cfg, logf)
 	slots := outbound.NewSlots(cfg)
 	vmtaRates := outbound.NewVMTARates(cfg)
-	var queueFailed func(queue.Key, outbound.Target, error)
+	var queueFailed func(*outbound.QueueFailure)
 	if acctFiles.Wants(acct.TransientQueue) {
-		queueFailed = func(k queue.Key, t outbound.Target, err error) {
-			r := queueFailedRecord(k, t, err, time.Now())
+		queueFailed = func(f *outbound.QueueFailure) {
+			r := queueFailedRecord(f, time.Now())
 			acctFiles.Log(&r)
 		}
 	}
@@ -252,7 +252,8 @@ func Run(ctx context.Context, opts Options) error {
 				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: pusher.settle,
 				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed, JobPaused: jobsPaused.has,
 				SourceDisabled: sources.has, DisableSource: sources.disableFor,
-				FirstUse: warm.firstUse, Started: started, VMTARates: vmtaRates, Suppressed: func(addr string) (string, bool) {
+				FirstUse: warm.firstUse, Started: started, VMTARates: vmtaRates, ColdMoved: mets.coldMoved,
+				Suppressed: func(addr string) (string, bool) {
 					if sup.atDelivery(addr) {
 						return suppressedReply(suppress.StoreList), true
 					}
@@ -290,14 +291,15 @@ func Run(ctx context.Context, opts Options) error {
 	}}
 	rn.metrics = metrics.New(metrics.Options{Engine: g.Engine().String(), Shards: g.Count(), Sample: rn.metricsSample})
 	mets.m.Store(rn.metrics)
-	proc.backoff = func(domain string) {
+	backoff := func(pattern, what string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if res, err := rn.QueueAction(ctx, domain+"/*", ActionBackoff); err == nil {
+		if res, err := rn.QueueAction(ctx, pattern, ActionBackoff); err == nil {
 			logf("volleyd: complaint rate of %s past %.1f%% of its deliveries this hour: %d queues to backoff mode",
-				domain, complaintBackoffRate*100, len(res.Affected))
+				what, complaintBackoffRate*100, len(res.Affected))
 		}
 	}
+	proc.backoff.Store(&backoff)
 	rn.reloader = &reloader{path: opts.ConfigPath, loaded: time.Now(), live: map[string]*config.Block{},
 		removed: map[string]bool{}, apply: rn.apply}
 	if opts.Ready != nil {

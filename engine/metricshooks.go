@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/engine/metrics"
 	"github.com/volleymta/volley/engine/outbound"
+	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -46,6 +48,15 @@ func (h *metricsHooks) outcome(o *outbound.Outcome, m *spool.Message, category s
 		}
 	case outbound.Bounced:
 		x.Bounced(category)
+		if category == "suppressed" {
+			// No queue decides an injection's suppression (handoff
+			// settles it at once); the Deliverer stamps its own.
+			stage := metrics.SuppressedAtDelivery
+			if o.Mode == queue.ModeNone {
+				stage = metrics.SuppressedAtInjection
+			}
+			x.Suppressed(stage)
+		}
 	case outbound.Deferred:
 		x.Deferred(1)
 	}
@@ -54,6 +65,13 @@ func (h *metricsHooks) outcome(o *outbound.Outcome, m *spool.Message, category s
 		if code, err := strconv.Atoi(o.Reply[:3]); err == nil {
 			x.Reply(code)
 		}
+	}
+}
+
+// coldMoved counts recipients moved to a cold vMTA (a Deliverer's loop).
+func (h *metricsHooks) coldMoved(n int) {
+	if x := h.m.Load(); x != nil {
+		x.ColdMoved(n)
 	}
 }
 
@@ -97,7 +115,26 @@ func (rn *Running) metricsSample() metrics.Sample {
 	for _, p := range rn.parts {
 		s.ConnectionsIn += p.service.Sessions()
 	}
+	now := time.Now()
+	s.Warmups = rn.warm.holding(rn.snap.Current(), now)
+	s.SourcesDisabled = rn.sources.count(now)
 	return s
+}
+
+// count returns how many distinct source addresses are disabled now for
+// some queue, for the metrics.
+func (d *disabledSources) count(now time.Time) int {
+	l := d.list.Load()
+	if l == nil {
+		return 0
+	}
+	seen := make(map[netip.Addr]bool, len(*l))
+	for _, s := range *l {
+		if s.until.IsZero() || now.Before(s.until) {
+			seen[s.ip] = true
+		}
+	}
+	return len(seen)
 }
 
 const (

@@ -32,8 +32,11 @@ type processors struct {
 	sup   *suppression
 	acct  *acct.Files
 	rules *bounceRules
-	// backoff puts a domain's queues in backoff mode (complaint rate).
-	backoff func(domain string)
+	// backoff puts the queues pattern matches in backoff mode (complaint
+	// rate: "domain/*" for a domain, "*/vmta" for a vMTA); what names them
+	// in the log line. Run sets it once the shards run, while reports may
+	// already be read: hence atomic.
+	backoff atomic.Pointer[func(pattern, what string)]
 	stats   *stats
 	mets    *metricsHooks
 	logf    func(string, ...any)
@@ -147,8 +150,9 @@ func processedOutcome(id spool.ID, m *spool.Message, rc *spool.Recipient, to int
 // feedback reads one feedback report (ARF, XARF, a forwarded complaint):
 // an f record per complainer; a complaint (not a not-spam report, not an
 // auth-failure report) puts them on the runtime suppression list and
-// counts per job, vMTA and domain, and a domain whose complaints pass
-// complaintBackoffRate of its deliveries goes to backoff.
+// counts per job, vMTA and domain, and a domain, or a vMTA, whose
+// complaints pass complaintBackoffRate of its deliveries this hour has
+// its queues put in backoff (stats.go: the complaint-rate backoff).
 func (p *processors) feedback(m *spool.Message, body []byte) {
 	r, err := fbl.Parse(body)
 	if err != nil {
@@ -179,10 +183,26 @@ func (p *processors) feedback(m *spool.Message, body []byte) {
 	}
 	for _, c := range r.Complainers {
 		domain := queue.KeyFor(c, "").Domain
-		if p.stats.complaint(r.Job, r.VirtualMTA, domain) && p.backoff != nil {
-			p.backoff(domain)
+		domainOver, vmtaOver := p.stats.complaint(r.Job, r.VirtualMTA, domain)
+		backoff := p.backoff.Load()
+		if backoff == nil {
+			continue
+		}
+		if domainOver && literalName(domain) {
+			(*backoff)(domain+"/*", domain)
+		}
+		if vmtaOver && literalName(r.VirtualMTA) {
+			(*backoff)("*/"+r.VirtualMTA, "virtual MTA "+r.VirtualMTA)
 		}
 	}
+}
+
+// literalName reports whether a domain or vMTA name taken from a report
+// is a plain name, not one that, made into a queue pattern, would match
+// other queues (a forged report naming vMTA "*" must not put every queue
+// in backoff).
+func literalName(s string) bool {
+	return s != "" && !strings.ContainsAny(s, "*?[]\\/")
 }
 
 // configure builds the processor blocks of cfg (a problem in one is a

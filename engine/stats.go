@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,7 +113,14 @@ func (s *stats) outcome(o *outbound.Outcome, m *spool.Message, now time.Time) {
 	switch o.Kind {
 	case outbound.Delivered:
 		s.cur.delivered.Add(1)
-		s.delivery(queue.KeyFor(o.Entry.Addr, "").Domain, now)
+		var vmta, member string
+		if m != nil {
+			vmta = m.VMTA
+		}
+		if o.T.VMTA != vmta {
+			member = o.T.VMTA // a pool's member delivered it
+		}
+		s.delivery(queue.KeyFor(o.Entry.Addr, "").Domain, vmta, member, now)
 	case outbound.Bounced:
 		s.cur.bounced.Add(1)
 	case outbound.Deferred:
@@ -233,14 +241,19 @@ func (s *stats) lastHour(now time.Time) []api.RatePoint {
 // complaintBackoffRate of its deliveries in that hour (with at least
 // complaintBackoffMin complaints, so one early complaint does not count
 // as a rate) has its queues put in backoff mode. 0.3% is the spam rate
-// Gmail's sender guidelines tell bulk senders to stay under.
+// Gmail's sender guidelines tell bulk senders to stay under. The same rule
+// holds per virtual MTA: a vMTA (or pool) whose complaints in the hour
+// pass the rate of its own deliveries has all its queues, every domain's,
+// put in backoff. A complaint names its vMTA when the report carries a
+// copy of the original's X-Volley-VMTA or X-Virtual-MTA header; a pool's
+// deliveries count for the pool and for the member that made them.
 const (
 	complaintBackoffRate = 0.003
 	complaintBackoffMin  = 5
 )
 
-// complaints counts feedback-loop complaints and, per domain, the hour's
-// deliveries and complaints for the complaint rate.
+// complaints counts feedback-loop complaints and, per domain and per
+// vMTA, the hour's deliveries and complaints for the complaint rate.
 type complaints struct {
 	mu        sync.Mutex
 	byJob     map[string]uint64
@@ -249,14 +262,24 @@ type complaints struct {
 	hour      time.Time
 	delivered map[string]uint64 // this hour's deliveries by domain
 	hourComp  map[string]uint64 // this hour's complaints by domain
+	// vmtaDelivered and vmtaComp are the same by vMTA, lower-cased.
+	vmtaDelivered map[string]uint64
+	vmtaComp      map[string]uint64
 }
 
-// delivery counts one delivery to domain (the settler's goroutine).
-func (s *stats) delivery(domain string, now time.Time) {
+// delivery counts one delivery to domain from vmta (the queue's vMTA or
+// pool, "" for the default) and member (the pool's member that delivered
+// it, else ""), on the settler's goroutine.
+func (s *stats) delivery(domain, vmta, member string, now time.Time) {
 	c := &s.comp
 	c.mu.Lock()
 	c.roll(now)
 	c.delivered[domain]++
+	for _, v := range [2]string{vmta, member} {
+		if v != "" {
+			c.vmtaDelivered[strings.ToLower(v)]++ // no copy when already lower case
+		}
+	}
 	c.mu.Unlock()
 }
 
@@ -264,13 +287,20 @@ func (s *stats) delivery(domain string, now time.Time) {
 func (c *complaints) roll(now time.Time) {
 	if h := now.Truncate(time.Hour); !h.Equal(c.hour) || c.delivered == nil {
 		c.hour, c.delivered, c.hourComp = h, map[string]uint64{}, map[string]uint64{}
+		c.vmtaDelivered, c.vmtaComp = map[string]uint64{}, map[string]uint64{}
 	}
 }
 
-// complaint counts one complaint and reports whether the domain's rate
-// is past the backoff threshold (putting a queue in backoff again is
-// harmless).
-func (s *stats) complaint(job, vmta, domain string) bool {
+// pastRate reports whether n complaints against d deliveries pass the
+// complaint backoff threshold.
+func pastRate(n, d uint64) bool {
+	return n >= complaintBackoffMin && float64(n) > complaintBackoffRate*float64(d)
+}
+
+// complaint counts one complaint and reports whether the domain's rate,
+// and the vMTA's ("" counts for none), are past the backoff threshold
+// (putting a queue in backoff again is harmless).
+func (s *stats) complaint(job, vmta, domain string) (domainOver, vmtaOver bool) {
 	c := &s.comp
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -286,8 +316,13 @@ func (s *stats) complaint(job, vmta, domain string) bool {
 	c.byDomain[domain]++
 	c.roll(time.Now())
 	c.hourComp[domain]++
-	n, d := c.hourComp[domain], c.delivered[domain]
-	return n >= complaintBackoffMin && float64(n) > complaintBackoffRate*float64(d)
+	domainOver = pastRate(c.hourComp[domain], c.delivered[domain])
+	if vmta != "" {
+		v := strings.ToLower(vmta)
+		c.vmtaComp[v]++
+		vmtaOver = pastRate(c.vmtaComp[v], c.vmtaDelivered[v])
+	}
+	return domainOver, vmtaOver
 }
 
 // complaintCounts returns the counts for the API.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/volleymta/volley/engine/api"
+	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/metrics"
 	"github.com/volleymta/volley/engine/queue"
 )
 
@@ -143,6 +145,22 @@ func (w *warmups) write() error {
 func (w *warmups) close() {
 	close(w.save)
 	<-w.done
+}
+
+// holding returns the source addresses a warm-up holds now under cfg,
+// each with the share of its rate (queue.WarmupFraction), once per domain
+// it warms up for: the metrics' volley_warmup_* gauges.
+func (w *warmups) holding(cfg *config.Config, now time.Time) []metrics.WarmupSample {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	var out []metrics.WarmupSample
+	for k, first := range w.m {
+		ds := cfg.Effective(k.Domain, "")
+		if f, held := queue.WarmupFraction(first, now, ds.Warmup); held {
+			out = append(out, metrics.WarmupSample{Source: k.Source.String(), Fraction: f})
+		}
+	}
+	return out
 }
 
 // Warmups lists the warming source addresses with their rate today.

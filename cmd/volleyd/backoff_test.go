@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/volleymta/volley/engine/acct"
 	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/internal/loadgen"
 )
@@ -15,7 +16,9 @@ import (
 // "421 4.7.0 [TSS04]" puts the queue in backoff mode within that one
 // attempt (Volley's built-in pattern list, no smtp-pattern-list in the
 // config), delivery goes on at backoff-max-msg-rate, and the queue returns
-// to normal after backoff-to-normal-after.
+// to normal after backoff-to-normal-after. The accounting records say in
+// which mode each attempt was made (queueMode): the attempt that got the
+// 421 in normal mode, the next one in backoff.
 func TestBackoffFromReplies(t *testing.T) {
 	// The sink takes 3 messages, then defers every later RCPT.
 	rule, err := loadgen.ParseRule("rcpt:after:3=421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints")
@@ -24,7 +27,9 @@ func TestBackoffFromReplies(t *testing.T) {
 	}
 	sink := loadgen.NewSink(loadgen.SinkOptions{Replies: []loadgen.Rule{rule}})
 	host, port := serveSink(t, sink)
+	acctPath := t.TempDir() + "/acct.csv"
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n"+
+		"<acct-file "+acctPath+">\n records d,t\n</acct-file>\n"+
 		"<domain yahoo.test>\n smtp-hosts ["+host+"]:"+port+"\n retry-after 1h\n backoff-retry-after 1h\n"+
 		" backoff-to-normal-after 3s\n</domain>\n")
 	base := apiURL(t, d)
@@ -47,7 +52,25 @@ func TestBackoffFromReplies(t *testing.T) {
 			return metricValue(t, base, `volley_queue_mode{mode="backoff",queue="yahoo.test/"}`) == 1
 		})
 	}
+	// One more recipient, attempted (and deferred again) in backoff mode.
+	sendMail(t, d, "s@origin.test", []string{"r4@yahoo.test"}, "")
+	waitFor(t, peerTimeout, "three d and two t records", func() bool {
+		recs := acctRecords(t, acctPath)
+		_, ok := recordOf(recs, acct.Transient, "r4@yahoo.test")
+		return len(recs) == 5 && ok
+	})
 	start := time.Now()
+	modes := map[string]int{}
+	for _, r := range acctRecords(t, acctPath) {
+		modes[r.Type.String()+" "+r.QueueMode]++
+		if r.DlvWarmup != 0 {
+			t.Errorf("%s record of %s: dlvWarmup %v without a warm-up", r.Type, r.Rcpt, r.DlvWarmup)
+		}
+	}
+	if r, _ := recordOf(acctRecords(t, acctPath), acct.Transient, "r4@yahoo.test"); r.QueueMode != "backoff" ||
+		modes["d normal"] != 3 || modes["t normal"] != 1 || modes["t backoff"] != 1 {
+		t.Fatalf("records by type and queueMode: %v", modes)
+	}
 	waitFor(t, 10*time.Second, "normal mode after backoff-to-normal-after", func() bool {
 		get(t, base+"/api/v1/queues/yahoo.test/_", &q)
 		return q.Mode == "normal"
@@ -120,6 +143,9 @@ func TestPatternActions(t *testing.T) {
 	if ds[0].IP != "127.0.0.1" || ds[0].Queue != "acts.test/v1" {
 		t.Fatalf("disabled: %+v", ds)
 	}
+	if v := metricValue(t, base, "volley_source_ip_disabled"); v != 1 {
+		t.Fatalf("volley_source_ip_disabled %v, want 1", v)
+	}
 	// With its only source disabled the queue sends nothing more.
 	before := sink.Counters().Connections
 	sendMail(t, d, "s@origin.test", []string{"later@acts.test"}, "X-Virtual-MTA: v1\r\n")
@@ -129,6 +155,9 @@ func TestPatternActions(t *testing.T) {
 	}
 	post(t, "POST", base+"/api/v1/sources/127.0.0.1/enable", nil, nil, 200)
 	waitFor(t, peerTimeout, "delivery once the source is enabled", func() bool { return sink.Counters().Messages >= 1 })
+	if v := metricValue(t, base, "volley_source_ip_disabled"); v != 0 {
+		t.Fatalf("volley_source_ip_disabled %v after enable, want 0", v)
+	}
 }
 
 func readFileString(path string) (string, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/volleymta/volley/engine/acct"
 	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/internal/loadgen"
 )
@@ -15,7 +16,9 @@ import (
 // TestSuppression checks suppression at injection (config lists named by
 // the source, hashed and domain entries, the runtime list the API
 // changes), before delivery (an entry added while the recipient waits),
-// and the automatic addition of a hard bounce, each with its b record.
+// and the automatic addition of a hard bounce, each with its b record
+// (queueMode empty at injection, the queue's mode before delivery) and
+// its count in volley_suppressed_recipients_total by stage.
 func TestSuppression(t *testing.T) {
 	dir := t.TempDir()
 	hashed := sha256.Sum256([]byte("hashed@x.test"))
@@ -50,6 +53,14 @@ func TestSuppression(t *testing.T) {
 		b, _ := os.ReadFile(acctPath)
 		return strings.Count(string(b), ",suppressed,") == 4
 	})
+	if v := metricValue(t, base, `volley_suppressed_recipients_total{stage="injection"}`); v != 4 {
+		t.Errorf("suppressed at injection: %v, want 4", v)
+	}
+	for _, r := range acctRecords(t, acctPath) {
+		if r.QueueMode != "" || r.DlvWarmup != 0 {
+			t.Errorf("b record of %s suppressed at injection: queueMode %q, dlvWarmup %v", r.Rcpt, r.QueueMode, r.DlvWarmup)
+		}
+	}
 	var qs []api.Queue
 	get(t, base+"/api/v1/queues?pattern=x.test", &qs)
 	if len(qs) != 1 || qs[0].Recipients != 1 {
@@ -63,6 +74,12 @@ func TestSuppression(t *testing.T) {
 		b, _ := os.ReadFile(acctPath)
 		return strings.Count(string(b), ",suppressed,") == 5 && strings.Contains(string(b), "ok@x.test")
 	})
+	if r, _ := recordOf(acctRecords(t, acctPath), acct.Bounced, "ok@x.test"); r.QueueMode != "normal" || r.BounceCat != "suppressed" {
+		t.Errorf("b record of ok@x.test, suppressed before delivery: %+v", r)
+	}
+	if v := metricValue(t, base, `volley_suppressed_recipients_total{stage="delivery"}`); v != 1 {
+		t.Errorf("suppressed at delivery: %v, want 1", v)
+	}
 
 	// A hard bounce puts the recipient on the runtime list.
 	sendMail(t, d, "s@origin.test", []string{"nobody@gone.test"}, "")

@@ -2,24 +2,29 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/volleymta/volley/engine/acct"
 	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/internal/loadgen"
 )
 
 // TestWarmup: a source address new to a domain with `warmup 7d` sends at
 // day 0's share of max-msg-rate (1.1^-7 = 51%: 20/s becomes 10/s), the API
-// shows its ramp, and its first use is kept beside the spool for the next
-// start.
+// shows its ramp, its d records carry the share (dlvWarmup 0.51), the
+// volley_warmup_* gauges show it, and its first use is kept beside the
+// spool for the next start.
 func TestWarmup(t *testing.T) {
 	sink := loadgen.NewSink(loadgen.SinkOptions{})
 	host, port := serveSink(t, sink)
+	acctPath := filepath.Join(t.TempDir(), "acct.csv")
 	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
+		"<acct-file "+acctPath+">\n records d\n</acct-file>\n"+
 		"<source 127.0.0.1>\n always-allow-relaying yes\n process-x-virtual-mta yes\n</source>\n"+
 		"<virtual-mta v1>\n smtp-source-host 127.0.0.1 v1.test.example\n</virtual-mta>\n"+
 		"<domain warm.test>\n smtp-hosts ["+host+"]:"+port+"\n max-msg-rate 20/s\n warmup 7d\n</domain>\n")
@@ -40,6 +45,19 @@ func TestWarmup(t *testing.T) {
 	get(t, base+"/api/v1/warmup", &ws)
 	if len(ws) != 1 || ws[0].Source != "127.0.0.1" || ws[0].Domain != "warm.test" || ws[0].Day != 0 || ws[0].Rate != "10/s" || ws[0].Done {
 		t.Fatalf("warm-up state: %+v", ws)
+	}
+	if v := metricValue(t, base, "volley_warmup_sources"); v != 1 {
+		t.Errorf("volley_warmup_sources %v, want 1", v)
+	}
+	if v := metricValue(t, base, `volley_warmup_fraction{source="127.0.0.1"}`); !near(v, math.Pow(1.1, -7)) {
+		t.Errorf("volley_warmup_fraction of 127.0.0.1: %v, want 1.1^-7", v)
+	}
+	waitFor(t, peerTimeout, "the d records", func() bool { return len(acctRecords(t, acctPath)) == n })
+	for _, r := range acctRecords(t, acctPath) {
+		if r.Type != acct.Delivered || r.DlvWarmup != 0.51 || r.QueueMode != "normal" || r.DlvSourceIP.String() != "127.0.0.1" {
+			t.Fatalf("%s record of %s: dlvWarmup %v, queueMode %q, source %v; want 0.51, normal, 127.0.0.1",
+				r.Type, r.Rcpt, r.DlvWarmup, r.QueueMode, r.DlvSourceIP)
+		}
 	}
 	waitFor(t, peerTimeout, "the warm-up state on disk", func() bool {
 		b, _ := os.ReadFile(filepath.Clean(d.spool) + ".warmup")
@@ -125,7 +143,7 @@ func TestColdVirtualMTA(t *testing.T) {
 		" <domain cold.test>\n  max-cold-virtual-mta-msg 3/d\n </domain>\n</virtual-mta>\n"+
 		"<virtual-mta cold1>\n smtp-source-host 127.0.0.2 cold.test.example\n</virtual-mta>\n"+
 		"<domain cold.test>\n smtp-hosts ["+host+"]:"+port+"\n</domain>\n")
-	_ = apiURL(t, d)
+	base := apiURL(t, d)
 	for i := range 5 {
 		sendMail(t, d, "s@origin.test", []string{fmt.Sprintf("r%d@cold.test", i)}, "X-Virtual-MTA: warm1\r\n")
 	}
@@ -133,6 +151,9 @@ func TestColdVirtualMTA(t *testing.T) {
 		b, _ := os.ReadFile(acctPath)
 		return strings.Count(string(b), "\nd,") == 5
 	})
+	if v := metricValue(t, base, "volley_cold_vmta_recipients_total"); v != 3 {
+		t.Errorf("volley_cold_vmta_recipients_total %v, want 3", v)
+	}
 	b, _ := os.ReadFile(acctPath)
 	cold, warm := 0, 0
 	for _, l := range strings.Split(string(b), "\n") {

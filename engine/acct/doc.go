@@ -3,14 +3,19 @@
 // (reference/powermta.md §4 and §2.11; PowerMTA User's Guide §11 and §3.3.11).
 //
 // Responsibility: the Record type, carrying every field of the d, b, t, tq, r, rb, rs
-// and f records (record.go); the column layout of an <acct-file> block (records,
-// record-fields, user-string: field.go) and its encoding with RFC 4180 quoting and ISO
-// or time_t times (format.go, csv.go), with privacy-policy applied (privacy.go,
-// siphash.go); one Writer per block, which queues records without blocking its callers
-// and writes them in batches from its own goroutine (writer.go, queue.go; Files in
-// set.go fans a record out to every block); rotation by interval, size and demand,
-// date-stamped names, move-to and delete-after (rotate.go); a Reader that reads files
-// back, header-driven (parse.go).
+// and f records (record.go), and two columns of Volley's own, not PowerMTA's: queueMode
+// (d, b, t, tq: the queue's mode, normal or backoff, when the attempt was made or the
+// outcome decided; empty for a b record no queue decided, such as a recipient suppressed
+// at injection) and dlvWarmup (d, t, tq: the share of its rate, two decimals, a warm-up
+// held the attempt's source address to; empty when none did). Both are in record-fields
+// "*" of their types and follow PowerMTA's columns; "!queueMode,!dlvWarmup" drops them.
+// The column layout of an <acct-file> block (records, record-fields, user-string:
+// field.go) and its encoding with RFC 4180 quoting and ISO or time_t times (format.go,
+// csv.go), with privacy-policy applied (privacy.go, siphash.go); one Writer per block,
+// which queues records without blocking its callers and writes them in batches from its
+// own goroutine (writer.go, queue.go; Files in set.go fans a record out to every block);
+// rotation by interval, size and demand, date-stamped names, move-to and delete-after
+// (rotate.go); a Reader that reads files back, header-driven (parse.go).
 //
 // Not responsible for: deciding which events make records or filling them (the queue
 // and outbound do; a domain's disable-acct-records is theirs to apply); pipes

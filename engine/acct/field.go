@@ -8,7 +8,9 @@ import (
 )
 
 // field identifies a column. The constants are in the order of the reference §4 table,
-// which is the order of columns in every file this package writes.
+// which is the order of columns in every file this package writes; Volley's own columns
+// (queueMode, dlvWarmup) follow PowerMTA's, before the arf_ fields, so that a reader that
+// takes PowerMTA's columns by position still finds them where PowerMTA puts them.
 type field uint8
 
 const (
@@ -52,8 +54,10 @@ const (
 	fReportingMTA
 	fReportedDomain
 	fRepSourceIP
-	fARF   // arf_NAME
-	fExtra // read only: an unknown column
+	fQueueMode // Volley: the queue's mode, normal or backoff
+	fDlvWarmup // Volley: the warm-up share of the source's rate
+	fARF       // arf_NAME
+	fExtra     // read only: an unknown column
 	fieldCount
 )
 
@@ -66,7 +70,7 @@ var fieldNames = [fieldCount]string{
 	"dlvType", "dlvSourceIp", "dlvDestinationIp", "dlvEsmtpAvailable", "dlvSize",
 	"dlvTlsProtocol", "dlvTlsCipher", "vmta", "vmtaPool", "queue", "jobId", "envId", "envid",
 	"rcvSmtpUser", "", "userString", "format", "feedbackType", "userAgent", "reportingMTA",
-	"reportedDomain", "repSourceIp", "", "",
+	"reportedDomain", "repSourceIp", "queueMode", "dlvWarmup", "", "",
 }
 
 const (
@@ -86,18 +90,21 @@ func setOf(fs ...field) fieldSet {
 
 // defaultFields is what record-fields "*" means per type: the ticks of the reference §4
 // table, including the columns it marks "(empty)" or "deprecated" for a type, which
-// PowerMTA still writes. userString joins when the acct-file sets user-string.
+// PowerMTA still writes. userString joins when the acct-file sets user-string. Volley adds
+// queueMode to d, b, t and tq and dlvWarmup to d, t and tq (a b record is not an attempt
+// of a source address); "*,!queueMode,!dlvWarmup" gives PowerMTA's columns alone.
 var defaultFields = func() [typeCount]fieldSet {
 	var d [typeCount]fieldSet
 	common := setOf(fType, fTimeLogged, fTimeQueued, fTotalSecondsQueued, fOrig, fRcpt, fOrcpt,
 		fDSNAction, fDSNStatus, fDSNDiag, fDSNMTA, fBounceCat, fSrcType, fSrcMTA, fDlvType,
 		fDlvSourceIP, fDlvDestinationIP, fDlvESMTPAvailable, fDlvSize, fDlvTLSProtocol,
 		fDlvTLSCipher, fVMTA, fVMTAPool, fQueue, fJobID, fEnvID, fRcvSMTPUser)
-	d[Delivered] = common | setOf(fTimeFirstAttempt)
-	d[Bounced] = common
-	d[Transient] = common
+	volley := setOf(fQueueMode, fDlvWarmup)
+	d[Delivered] = common | setOf(fTimeFirstAttempt) | volley
+	d[Bounced] = common | setOf(fQueueMode)
+	d[Transient] = common | volley
 	d[TransientQueue] = setOf(fType, fTimeLogged, fDSNStatus, fDSNDiag, fDSNMTA, fDlvType,
-		fDlvSourceIP, fDlvDestinationIP, fVMTA, fQueue)
+		fDlvSourceIP, fDlvDestinationIP, fVMTA, fQueue) | volley
 	d[Received] = setOf(fType, fTimeLogged, fOrig, fRcpt, fOrcpt, fSrcType, fSrcMTA,
 		fRcvSourceIP, fRcvDestinationIP, fVMTA, fVMTAPool, fJobID, fEnvID, fRcvSMTPUser)
 	remote := setOf(fType, fTimeLogged, fOrig, fRcpt, fOrcpt, fDSNStatus, fDSNDiag, fDSNMTA,

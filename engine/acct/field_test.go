@@ -61,8 +61,8 @@ func TestSelectFields(t *testing.T) {
 		spec []string
 		want []string
 	}{
-		{TransientQueue, nil, []string{"type", "timeLogged", "dsnStatus", "dsnDiag", "dsnMta", "dlvType", "dlvSourceIp", "dlvDestinationIp", "vmta", "queue"}},
-		{TransientQueue, []string{"*", "!dsnDiag", "header_X", "!dlvType", "!header_x"}, []string{"type", "timeLogged", "dsnStatus", "dsnMta", "dlvSourceIp", "dlvDestinationIp", "vmta", "queue"}},
+		{TransientQueue, nil, []string{"type", "timeLogged", "dsnStatus", "dsnDiag", "dsnMta", "dlvType", "dlvSourceIp", "dlvDestinationIp", "vmta", "queue", "queueMode", "dlvWarmup"}},
+		{TransientQueue, []string{"*", "!dsnDiag", "header_X", "!dlvType", "!header_x"}, []string{"type", "timeLogged", "dsnStatus", "dsnMta", "dlvSourceIp", "dlvDestinationIp", "vmta", "queue", "queueMode", "dlvWarmup"}},
 		{Delivered, []string{"rcpt", "RCPT", "orig"}, []string{"rcpt", "orig"}},
 		{Feedback, []string{"rcpt", "arf_Feedback-Type", "dlvSize"}, []string{"rcpt", "arf_Feedback-Type", "dlvSize"}},
 	} {
@@ -72,6 +72,16 @@ func TestSelectFields(t *testing.T) {
 		}
 		if got := names(cols); !slices.Equal(got, tc.want) {
 			t.Errorf("selectFields(%s, %q) = %q, want %q", tc.ty, tc.spec, got, tc.want)
+		}
+	}
+	// Volley's columns: queueMode in d, b, t, tq; dlvWarmup in d, t, tq (b is no attempt).
+	for ty := Delivered; ty < typeCount; ty++ {
+		cols, _ := selectFields(ty, nil, false)
+		got := names(cols)
+		wantMode := ty == Delivered || ty == Bounced || ty == Transient || ty == TransientQueue
+		wantWarm := wantMode && ty != Bounced
+		if slices.Contains(got, "queueMode") != wantMode || slices.Contains(got, "dlvWarmup") != wantWarm {
+			t.Errorf("selectFields(%s, *) = %q: queueMode %v, dlvWarmup %v wanted", ty, got, wantMode, wantWarm)
 		}
 	}
 	for _, bad := range [][]string{{"nope"}, {"*", "!nope"}, {""}} {

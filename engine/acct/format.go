@@ -137,6 +137,12 @@ func (e *Encoder) appendValue(dst []byte, c *column, r *Record) []byte {
 			return dst
 		}
 		return strconv.AppendInt(dst, r.DlvSize, 10)
+	case fDlvWarmup:
+		if r.DlvWarmup == 0 {
+			return dst
+		}
+		// A source held at all reads as held: at least 0.01, never "0.00".
+		return strconv.AppendFloat(dst, max(r.DlvWarmup, minWarmup), 'f', warmupDecimals, 64)
 	case fRcvSourceIP, fRcvDestinationIP, fDlvSourceIP, fDlvDestinationIP, fRepSourceIP:
 		return e.appendAddr(dst, *addrField(r, c.field))
 	case fHeader, fARF, fExtra:
@@ -248,6 +254,8 @@ func stringField(r *Record, f field) *string {
 		return &r.VMTAPool
 	case fQueue:
 		return &r.Queue
+	case fQueueMode:
+		return &r.QueueMode
 	case fJobID:
 		return &r.JobID
 	case fEnvID, fEnvIDf:

@@ -25,6 +25,7 @@ func FuzzParse(f *testing.F) {
 		"type,rcpt\nzz,a\n",
 		"d,a\n",
 		"type,TYPE\n",
+		"type,rcpt,queueMode,dlvWarmup\nd,a,backoff,0.515\nt,b,normal,1\ntq,,,0.001\nd,c,,2\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -49,10 +50,11 @@ func (e *ParseError) Error() string {
 func (e *ParseError) Unwrap() error { return e.Err }
 
 var (
-	errNoHeader  = errors.New(`no header row (first field "type") before the first record`)
-	errTooMany   = errors.New("more fields than the header has columns")
-	errRecType   = errors.New("unknown record type")
-	errTimeRange = errors.New("time out of range")
+	errNoHeader    = errors.New(`no header row (first field "type") before the first record`)
+	errTooMany     = errors.New("more fields than the header has columns")
+	errRecType     = errors.New("unknown record type")
+	errTimeRange   = errors.New("time out of range")
+	errWarmupRange = errors.New("warm-up share out of 0-1")
 )
 
 // NewReader returns a Reader of r (RFC 4180, strict quoting).
@@ -151,6 +153,8 @@ func set(rec *Record, c *column, v string) error {
 		rec.TotalSecondsQueued, err = strconv.ParseInt(v, 10, 64)
 	case fDlvSize:
 		rec.DlvSize, err = strconv.ParseInt(v, 10, 64)
+	case fDlvWarmup:
+		rec.DlvWarmup, err = parseWarmup(v)
 	case fRcvSourceIP, fRcvDestinationIP, fDlvSourceIP, fDlvDestinationIP, fRepSourceIP:
 		*addrField(rec, c.field), err = netip.ParseAddr(v)
 	case fHeader:
@@ -163,6 +167,27 @@ func set(rec *Record, c *column, v string) error {
 		*stringField(rec, c.field) = v
 	}
 	return err
+}
+
+// dlvWarmup is written with warmupDecimals decimals (warmupScale is 10^warmupDecimals),
+// and a share held at all as at least minWarmup.
+const (
+	warmupDecimals = 2
+	warmupScale    = 100
+	minWarmup      = 1.0 / warmupScale
+)
+
+// parseWarmup reads a dlvWarmup value: a share from 0 to 1, rounded as it is written
+// (to warmupDecimals), so that writing what was read gives the same text again.
+func parseWarmup(v string) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, err
+	}
+	if !(f >= 0 && f <= 1) { // NaN too
+		return 0, errWarmupRange
+	}
+	return math.Round(f*warmupScale) / warmupScale, nil
 }
 
 // maxUnix is 9999-12-31 23:59:59 UTC, the last time ISOLayout can write.

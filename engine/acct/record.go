@@ -51,8 +51,9 @@ type Pair struct {
 }
 
 // Record is one accounting record: one row of an accounting file. Fields follow the
-// reference §4 table in its order; the comment names the column. The zero value of a
-// field is written as an empty column (TotalSecondsQueued: see there).
+// reference §4 table in its order, then Volley's own columns; the comment names the
+// column. The zero value of a field is written as an empty column (TotalSecondsQueued:
+// see there).
 //
 // A Record passed to Writer.Log is copied, but the Headers, ARF and Extra slices are
 // shared with the copy: the caller must not modify their elements afterwards.
@@ -96,6 +97,8 @@ type Record struct {
 	ReportingMTA       string     // reportingMTA (f)
 	ReportedDomain     string     // reportedDomain (f)
 	RepSourceIP        netip.Addr // repSourceIp (f)
+	QueueMode          string     // queueMode (Volley; d, b, t, tq): normal or backoff; empty when no queue decided
+	DlvWarmup          float64    // dlvWarmup (Volley; d, t, tq): the warm-up share, 0 to 1, of its rate the source was held to; 0: none
 	ARF                []Pair     // arf_NAME columns (f)
 	Extra              []Pair     // read only: columns of a file that this package does not know
 }

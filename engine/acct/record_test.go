@@ -66,6 +66,7 @@ func sample(ty Type) Record {
 		EnvID: "env 42", RcvSMTPUser: "feeder", Format: "arf", FeedbackType: "abuse",
 		UserAgent: "SomeGenerator/1.0", ReportingMTA: "dns;fbl.example.com",
 		ReportedDomain: "news.example.net", RepSourceIP: ip("203.0.113.10"),
+		QueueMode: "backoff", DlvWarmup: 0.51,
 	}
 	var r Record
 	for f := fType; f < fieldCount; f++ {
@@ -95,6 +96,8 @@ func copyField(dst, src *Record, f field) {
 		dst.TotalSecondsQueued = src.TotalSecondsQueued
 	case fDlvSize:
 		dst.DlvSize = src.DlvSize
+	case fDlvWarmup:
+		dst.DlvWarmup = src.DlvWarmup
 	case fRcvSourceIP, fRcvDestinationIP, fDlvSourceIP, fDlvDestinationIP, fRepSourceIP:
 		*addrField(dst, f) = *addrField(src, f)
 	case fHeader, fARF, fExtra:

@@ -79,6 +79,24 @@ func BenchmarkDeliverySeconds(b *testing.B) {
 	}
 }
 
+// BenchmarkColdMoved and BenchmarkSuppressed are the settler's and the
+// Deliverer's deliverability counts.
+func BenchmarkColdMoved(b *testing.B) {
+	m := New(Options{})
+	b.ReportAllocs()
+	for b.Loop() {
+		m.ColdMoved(1)
+	}
+}
+
+func BenchmarkSuppressed(b *testing.B) {
+	m := New(Options{})
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Suppressed(SuppressedAtDelivery)
+	}
+}
+
 // BenchmarkScrape is one full scrape with 1,000 queues sampled; not a hot
 // path, measured to keep it sane.
 func BenchmarkScrape(b *testing.B) {

@@ -51,6 +51,10 @@ func load(m *Metrics) {
 	m.DeliverySeconds(2 * time.Second)
 	m.DeliverySeconds(2 * time.Hour)
 	m.DeliverySeconds(-time.Second) // counts as 0
+
+	m.ColdMoved(2)
+	m.Suppressed(SuppressedAtInjection)
+	m.Suppressed(SuppressedAtDelivery)
 }
 
 const wantCounters = `

@@ -5,7 +5,11 @@
 // bounded labels; counters the engine bumps as events happen (Received,
 // Delivered, Bounced, Deferred, Reply, DeliverySeconds: counters.go); gauges
 // read once per scrape from the engine's Sample callback (the queues, their
-// modes, connections and the spool: sample.go) and volley_engine_info; a
+// modes, connections and the spool: sample.go) and volley_engine_info;
+// Volley's deliverability metrics (deliverability.go): recipients moved to
+// cold virtual MTAs and stopped by suppression (counters), the source
+// addresses a warm-up holds with their share of the rate, and those
+// disabled (gauges from Sample); a
 // registry of its own, with the Go runtime and process collectors, and the
 // HTTP handler that serves it (metrics.go).
 //
@@ -15,7 +19,9 @@
 // Volley's deleted and suppressed) counts as "other"; a reply code outside
 // 200-599's 2xx, 4xx and 5xx counts as class="other"; only the TopQueues
 // (default 50) queues with the most recipients get their own series, and the
-// rest are summed into queue="other".
+// rest are summed into queue="other"; only the MaxSources most held warming
+// source addresses get a volley_warmup_fraction series, and source="other"
+// shows the lowest share of the rest.
 //
 // Not responsible for: deciding what counts (the engine calls the counters
 // where an outcome is final, as it writes accounting); the /metrics route

@@ -27,6 +27,12 @@ const (
 	// Volley's additions for the bounce and feedback-loop processors.
 	nameRemoteBounces = "volley_remote_bounces_total"
 	nameComplaints    = "volley_complaints_total"
+	// Volley's deliverability metrics (deliverability.go).
+	nameColdVMTA         = "volley_cold_vmta_recipients_total"
+	nameSuppressed       = "volley_suppressed_recipients_total"
+	nameWarmupSources    = "volley_warmup_sources"
+	nameWarmupFraction   = "volley_warmup_fraction"
+	nameSourceIPDisabled = "volley_source_ip_disabled"
 )
 
 // Other is the label value that collects whatever a bounded label does not
@@ -65,7 +71,9 @@ type Options struct {
 	TopQueues int
 	// MaxSources is how many distinct sources get a series of their own in
 	// volley_messages_received_total, the first ones seen; later ones count
-	// as source="other". Zero or less means DefaultMaxSources (64).
+	// as source="other". It bounds volley_warmup_fraction's source label
+	// the same way, keeping the most held addresses. Zero or less means
+	// DefaultMaxSources (64).
 	MaxSources int
 	// Logger, when set, logs the errors a scrape meets (a panicking
 	// Sample). Optional; they are counted either way.
@@ -92,6 +100,9 @@ type Metrics struct {
 	// the feedback-loop processor's by feedback type (filled by New).
 	remote     map[string]prometheus.Counter
 	complaints map[string]prometheus.Counter
+	// cold and suppressed are the deliverability counters (filled by New).
+	cold       prometheus.Counter
+	suppressed [suppressStageCount]prometheus.Counter
 }
 
 // New creates the metrics and registers them, with the Go runtime and
@@ -155,6 +166,7 @@ func New(o Options) *Metrics {
 		Help:    "Time from a recipient's queuing to its delivery, in seconds.",
 		Buckets: deliveryBuckets,
 	})
+	m.reg.MustRegister(m.newDeliverabilityCounters()...)
 	m.reg.MustRegister(
 		received, m.delivered, m.deferred, bounced, replies, m.delivery, remote, complaints,
 		newSampler(o),

@@ -23,6 +23,8 @@ func TestPromtool(t *testing.T) {
 				{Name: "yahoo.com/vmta2", Recipients: 3},
 			},
 			ConnectionsIn: 2, ConnectionsOut: 5, SpoolBytes: 4096, SpoolMessages: 7,
+			Warmups:         []WarmupSample{{Source: "192.0.2.1", Fraction: 0.51}},
+			SourcesDisabled: 1,
 		}
 	}})
 	load(m)

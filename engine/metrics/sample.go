@@ -21,6 +21,12 @@ type Sample struct {
 	// SpoolBytes and SpoolMessages are the spool's size on disk and the
 	// messages it holds.
 	SpoolBytes, SpoolMessages int64
+	// Warmups lists the source addresses a warm-up holds now, with their
+	// share of the rate (volley_warmup_sources, volley_warmup_fraction).
+	Warmups []WarmupSample
+	// SourcesDisabled is how many source addresses are out of use now for
+	// some queue (disable-source-ip, `disable source`), each counted once.
+	SourcesDisabled int
 }
 
 // QueueSample is one queue of a Sample.
@@ -50,13 +56,24 @@ type sampler struct {
 	top    int
 	info   prometheus.Metric
 
+	maxSources int
+
 	queueRecipients, queueMode, connections, spoolBytes, spoolMessages, engineInfo *prometheus.Desc
+	warmupSources, warmupFraction, sourcesDisabled                                 *prometheus.Desc
 }
 
 func newSampler(o Options) *sampler {
 	s := &sampler{
-		sample: o.Sample,
-		top:    o.TopQueues,
+		sample:     o.Sample,
+		top:        o.TopQueues,
+		maxSources: o.MaxSources,
+		warmupSources: prometheus.NewDesc(nameWarmupSources,
+			"Source addresses a warm-up holds below their full rate now.", nil, nil),
+		warmupFraction: prometheus.NewDesc(nameWarmupFraction,
+			"Share of its full rate a warm-up holds each source address to (the most held sources; source=\"other\": the lowest share of the rest).",
+			[]string{"source"}, nil),
+		sourcesDisabled: prometheus.NewDesc(nameSourceIPDisabled,
+			"Source addresses out of use now for some queue (disable-source-ip or disable source).", nil, nil),
 		queueRecipients: prometheus.NewDesc(nameQueueRecipients,
 			"Recipients queued, for the queues with the most recipients; queue=\"other\" sums the rest.",
 			[]string{"queue"}, nil),
@@ -84,7 +101,8 @@ func newSampler(o Options) *sampler {
 
 // Describe implements prometheus.Collector.
 func (s *sampler) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{s.queueRecipients, s.queueMode, s.connections, s.spoolBytes, s.spoolMessages, s.engineInfo} {
+	for _, d := range []*prometheus.Desc{s.queueRecipients, s.queueMode, s.connections, s.spoolBytes, s.spoolMessages,
+		s.engineInfo, s.warmupSources, s.warmupFraction, s.sourcesDisabled} {
 		ch <- d
 	}
 }
@@ -115,6 +133,15 @@ func (s *sampler) Collect(ch chan<- prometheus.Metric) {
 	gauge(s.connections, float64(smp.ConnectionsOut), "out")
 	gauge(s.spoolBytes, float64(smp.SpoolBytes))
 	gauge(s.spoolMessages, float64(smp.SpoolMessages))
+	warm, least, rest, sources := warmupSeries(smp.Warmups, s.maxSources)
+	gauge(s.warmupSources, float64(sources))
+	for _, w := range warm {
+		gauge(s.warmupFraction, w.Fraction, w.Source)
+	}
+	if rest {
+		gauge(s.warmupFraction, least, Other)
+	}
+	gauge(s.sourcesDisabled, float64(smp.SourcesDisabled))
 }
 
 // call calls Sample, turning a panic into an error: collectors run on

@@ -55,5 +55,8 @@ func (st *queueState) toCold(now time.Time) bool {
 		st.q.Settle() // out of this queue
 	}
 	st.coldSent += int64(len(moved))
+	if len(moved) > 0 && st.d.o.ColdMoved != nil {
+		st.d.o.ColdMoved(len(moved))
+	}
 	return len(moved) > 0
 }

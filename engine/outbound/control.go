@@ -75,7 +75,7 @@ func (d *Deliverer) Delete(q *queue.Queue, match func(*queue.Entry) bool, dsn bo
 	out := make([]Outcome, len(gone))
 	for i, e := range gone {
 		out[i] = Outcome{Entry: e, Kind: Bounced, Reply: DeletedReply, Stage: smtpwire.StageGreeting,
-			Category: "deleted", NoDSN: !dsn}
+			Category: "deleted", NoDSN: !dsn, Mode: q.Mode()}
 	}
 	d.o.Settle(out)
 	return len(gone)

@@ -82,10 +82,14 @@ type DelivererOptions struct {
 	Slots *Slots
 	// QueueFailed, when set, hears of each connection that failed before
 	// it could deliver (connect, greeting, TLS), on the loop: PowerMTA's
-	// tq accounting record. It must not block.
-	QueueFailed func(k queue.Key, t Target, err error)
-	Now         func() time.Time
-	Logf        func(format string, args ...any)
+	// tq accounting record. It must not block nor keep f.
+	QueueFailed func(f *QueueFailure)
+	// ColdMoved, when set, hears of n recipients moved to a cold virtual
+	// MTA's queue (cold-virtual-mta), on the loop, for the metrics. It
+	// must not block.
+	ColdMoved func(n int)
+	Now       func() time.Time
+	Logf      func(format string, args ...any)
 }
 
 // Deliverer runs the deliveries of one shard's queues: it finds routes,
@@ -178,6 +182,9 @@ type queueState struct {
 type sourceState struct {
 	conns             int
 	connRate, msgRate queue.Limiter
+	// warmup is the share of the rate its warm-up held it to at its last
+	// transaction here (0: none), for the outcomes' accounting.
+	warmup float64
 }
 
 func (st *queueState) sourceOf(a netip.Addr) *sourceState {
@@ -613,12 +620,16 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 		if q.Backoff {
 			r = st.ds.BackoffMaxMsgRate
 		}
+		src := st.sourceOf(s.T.Source)
+		src.warmup = 0
 		if w := st.ds.Warmup; w > 0 && s.T.Source.IsValid() && st.d.o.FirstUse != nil {
 			// A warming source sends at its day's share of the rate.
 			first := st.d.o.FirstUse(s.T.Source, q.Key.Domain, now)
 			sr = queue.Stricter(sr, queue.WarmupRate(st.ds.MaxMsgRate, first, now, w))
+			if f, held := queue.WarmupFraction(first, now, w); held {
+				src.warmup = f
+			}
 		}
-		src := st.sourceOf(s.T.Source)
 		ok, wait := st.msgRate.Allows(now, n, r.Count, r.Per)
 		if ok {
 			ok, wait = src.msgRate.Allows(now, n, sr.Count, sr.Per)
@@ -688,6 +699,7 @@ func (st *queueState) dropSuppressed() bool {
 	if len(out) > 0 {
 		clear(st.batch[len(kept):])
 		st.batch = kept
+		st.stamp(out, 0)
 		st.d.o.Settle(out)
 	}
 	return len(st.batch) == 0
@@ -736,6 +748,8 @@ func (st *queueState) warm() {
 // back with their retry time (or bounce when they are too old).
 func (st *queueState) Settled(s *Session, out []Outcome) {
 	now := st.d.o.Now()
+	// The mode the attempt was made in: the replies below may switch it.
+	st.stamp(out, st.sourceOf(s.T.Source).warmup)
 	var acts replyActions
 	for i := range out {
 		o := &out[i]
@@ -823,6 +837,7 @@ func (st *queueState) finishReady(k Kind, reply string) {
 		}
 	}
 	if len(out) > 0 {
+		st.stamp(out, 0)
 		st.d.o.Settle(out)
 	}
 }
@@ -853,7 +868,8 @@ func (st *queueState) Closed(s *Session, err error) {
 		return
 	}
 	if err != nil && st.d.o.QueueFailed != nil {
-		st.d.o.QueueFailed(st.q.Key, s.T, err)
+		st.d.o.QueueFailed(&QueueFailure{Key: st.q.Key, T: s.T, Err: err, Mode: st.q.Mode(),
+			Warmup: st.sourceOf(s.T.Source).warmup})
 	}
 	var acts replyActions
 	if s.Refusal != "" {

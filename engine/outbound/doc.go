@@ -12,7 +12,9 @@
 // reuse up to max-msg-per-connection, idle for new mail up to
 // connection-idle-timeout. Each recipient's outcome is delivered (2xx),
 // deferred (4xx, a timeout, a lost connection; retried after
-// retry-after, bounced past bounce-after) or bounced (5xx).
+// retry-after, bounced past bounce-after) or bounced (5xx), stamped with
+// the queue's mode and the source's warm-up share for accounting
+// (attempt.go).
 //
 // Not responsible for: DNS (engine/dns), the queues' data structures
 // (engine/queue), writing outcomes to the spool and to accounting, and

@@ -54,6 +54,16 @@ type Outcome struct {
 	// says no delivery status notification goes out for it.
 	Category string
 	NoDSN    bool
+	// Mode is the queue's mode when the outcome was decided: for an
+	// attempt, the mode it was made in (a reply that switches the mode
+	// counts from the next attempt on); ModeNone for an outcome no queue
+	// decided (suppressed or processed at injection). Accounting's
+	// queueMode column.
+	Mode queue.Mode
+	// Warmup is the share of its rate a warm-up held the attempt's source
+	// address to (queue.WarmupFraction; 0: none held it): accounting's
+	// dlvWarmup column.
+	Warmup float64
 }
 
 // Target is where a session connects.

@@ -26,18 +26,33 @@ func WarmupRate(full config.Rate, first, now time.Time, warmup time.Duration) co
 	if warmup <= 0 {
 		return full
 	}
+	f, held := WarmupFraction(first, now, warmup)
+	if !held {
+		return full
+	}
 	target := full
 	if target.Unlimited() || target.Count <= 0 {
 		target = WarmupTop
 	}
+	n := int64(math.Max(1, math.Floor(float64(target.Count)*f)))
+	return config.Rate{Count: n, Per: target.Per}
+}
+
+// WarmupFraction returns the share of its full rate a source address first
+// used at first is held to at now by a warm-up over warmup, 1.1^(d-D) on
+// day d of D, and whether the warm-up holds it at all (false, with 1, past
+// the warm-up or with none). Accounting (dlvWarmup) and the metrics
+// (volley_warmup_fraction) show it; WarmupRate applies it.
+func WarmupFraction(first, now time.Time, warmup time.Duration) (float64, bool) {
+	if warmup <= 0 {
+		return 1, false
+	}
 	days := math.Ceil(warmup.Hours() / 24)
 	day := math.Floor(now.Sub(first).Hours() / 24)
 	if day >= days {
-		return full
+		return 1, false
 	}
-	f := math.Pow(WarmupGrowth, day-days)
-	n := int64(math.Max(1, math.Floor(float64(target.Count)*f)))
-	return config.Rate{Count: n, Per: target.Per}
+	return math.Pow(WarmupGrowth, day-days), true
 }
 
 // Stricter returns the lower of two rates (an unlimited rate is never the

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -35,5 +36,30 @@ func TestWarmupRate(t *testing.T) {
 	a, b := config.Rate{Count: 60, Per: time.Minute}, config.Rate{Count: 1000, Per: time.Hour}
 	if Stricter(a, b) != b || Stricter(b, a) != b || Stricter(config.Rate{}, a) != a {
 		t.Error("Stricter picks the wrong rate")
+	}
+}
+
+func TestWarmupFraction(t *testing.T) {
+	day := 24 * time.Hour
+	first := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name   string
+		at     time.Duration
+		warmup time.Duration
+		want   float64
+		held   bool
+	}{
+		{"day 0 of 7", time.Hour, 7 * day, 0.5131581182307067, true},
+		{"day 6 of 7", 6*day + time.Hour, 7 * day, 1 / 1.1, true},
+		{"day 7 of 7", 7 * day, 7 * day, 1, false},
+		{"day 0 of 30", 0, 30 * day, 0.05730855330116798, true},
+		{"no warm-up", 0, 0, 1, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, held := WarmupFraction(first, first.Add(c.at), c.warmup)
+			if held != c.held || math.Abs(f-c.want) > 1e-9 {
+				t.Errorf("got %v, %v; want %v, %v", f, held, c.want, c.held)
+			}
+		})
 	}
 }
