@@ -156,7 +156,8 @@ func Run(ctx context.Context, opts Options) error {
 	snap := config.NewSnapshot(cfg)
 	rules := &bounceRules{}
 	rules.set(cfg)
-	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits}, Health: sp, Logf: logf})
+	prep := newPreparer(ctx, cfg, logf)
+	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits}, Prepare: prep, Health: sp, Logf: logf})
 	if err != nil {
 		return err
 	}
@@ -288,7 +289,7 @@ func Run(ctx context.Context, opts Options) error {
 	rn.appender = routingAppender{sp: sp, inboxes: inboxes, received: func(m *spool.Message) {
 		stats.received(m)
 		mets.received(m)
-	}}
+	}, prep: prep, config: snap.Current}
 	rn.metrics = metrics.New(metrics.Options{Engine: g.Engine().String(), Shards: g.Count(), Sample: rn.metricsSample})
 	mets.m.Store(rn.metrics)
 	backoff := func(pattern, what string) {

@@ -137,9 +137,18 @@ type routingAppender struct {
 	inboxes []*queue.Inbox
 	// received, when set, counts the message once it is stored.
 	received func(m *spool.Message)
+	// prep and config, when set, sign and seal the message first.
+	prep   *preparer
+	config func() *config.Config
 }
 
 func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []byte) (spool.ID, error) {
+	if a.prep != nil {
+		var err error
+		if body, err = a.prep.prepareNow(ctx, a.config(), m, body); err != nil {
+			return spool.ID{}, err
+		}
+	}
 	id, err := a.sp.Append(ctx, m, body)
 	if err != nil {
 		return id, err

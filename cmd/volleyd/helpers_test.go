@@ -125,6 +125,15 @@ type daemon struct {
 // goes to a closed loopback port, so it stays queued (deferred).
 const noDelivery = "name-server 127.0.0.1:1\n<domain *>\n    smtp-hosts [127.0.0.1]:1\n</domain>\n"
 
+// withoutNameServer is noDelivery for a config with its own name-server
+// line (a loopback DNS server of the test's).
+func withoutNameServer(conf string) string {
+	if strings.HasPrefix(conf, "name-server ") || strings.Contains(conf, "\nname-server ") {
+		return strings.TrimPrefix(noDelivery, "name-server 127.0.0.1:1\n")
+	}
+	return noDelivery
+}
+
 // startVolleyd runs volleyd with conf (the config after the lines it writes
 // itself: host-name test.example, the spool in a temporary directory, two
 // shards, and smtp-listener on a free loopback port with source=NAME when
@@ -146,7 +155,7 @@ func startVolleyd(t *testing.T, source, conf string) *daemon {
 		text := "host-name test.example\n" +
 			"shards 2\n" +
 			"smtp-listener " + addr + listenerSource + "\n" +
-			"<spool " + spoolDir + ">\n</spool>\n" + conf + noDelivery
+			"<spool " + spoolDir + ">\n</spool>\n" + conf + withoutNameServer(conf)
 		path := filepath.Join(dir, "volley.conf")
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)

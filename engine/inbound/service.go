@@ -35,6 +35,9 @@ type Options struct {
 	Config *config.Config
 	// Commit makes messages durable. Required.
 	Commit Committer
+	// Prepare, when set, authenticates messages before their commit
+	// (DKIM signing, ARC sealing, inbound checks).
+	Prepare Preparer
 	// Health, when set, lets DATA be refused at once while the spool is failing.
 	Health Health
 	// Logf receives connection and command logs where the source asks for

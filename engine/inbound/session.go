@@ -383,6 +383,10 @@ func (ss *session) commit() {
 	}
 	ss.wait()
 	r, svc := ss.r, ss.svc
+	if p := svc.opts.Prepare; p != nil && p.Wants(ss.pol.cfg, ss.src, m) {
+		ss.prepareThenCommit(m, body)
+		return
+	}
 	svc.opts.Commit.Commit(m, body, func(id spool.ID, err error) {
 		_ = r.Post(func() { ss.committed(id, m, body, err) })
 	})

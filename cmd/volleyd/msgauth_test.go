@@ -1,0 +1,344 @@
+package main
+
+// Message authentication end to end: volleyd signs and seals what it
+// accepts before the commit, and an independent implementation (dkimpy)
+// verifies what reaches the receiver; volleyd's inbound checks write an
+// Authentication-Results header from a real DNS server's records.
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"fmt"
+	"net/smtp"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/volleymta/volley/internal/dkimpy"
+	"github.com/volleymta/volley/internal/loadgen"
+	"github.com/volleymta/volley/internal/mailgen"
+	"github.com/volleymta/volley/internal/testdns"
+)
+
+// authKeys are a test's signing keys: files for volleyd, records for DNS.
+type authKeys struct {
+	dir              string
+	rsaPEM, edSecret []byte
+	rsaTXT, edTXT    string
+}
+
+func newAuthKeys(t *testing.T) *authKeys {
+	t.Helper()
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ek, _ := ed25519.GenerateKey(rand.Reader)
+	k := &authKeys{dir: t.TempDir()}
+	k.rsaPEM, k.rsaTXT = dkimpy.RSAKey(rk)
+	k.edSecret, k.edTXT = dkimpy.Ed25519Key(ek)
+	for name, b := range map[string][]byte{"rsa.pem": k.rsaPEM, "ed.key": k.edSecret} {
+		if err := os.WriteFile(filepath.Join(k.dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return k
+}
+
+func (k *authKeys) file(name string) string { return filepath.Join(k.dir, name) }
+
+// sendAll sends each message from a@sender.test to rcpt over one session.
+func sendAll(t *testing.T, addr, rcpt string, msgs [][]byte) {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i, m := range msgs {
+		if err := c.Mail("a@sender.test"); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if err := c.Rcpt(rcpt); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		w, err := c.Data()
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if _, err := w.Write(m); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if err := c.Quit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// savedMessages waits for n messages in the sink's directory and returns
+// them as received (the sink's X-Sink- envelope lines removed), in the
+// order their Subject-independent index header says.
+func savedMessages(t *testing.T, dir string, n int) [][]byte {
+	t.Helper()
+	var files []string
+	waitFor(t, peerTimeout, fmt.Sprintf("%d messages at the sink", n), func() bool {
+		files, _ = filepath.Glob(filepath.Join(dir, "*.eml"))
+		return len(files) >= n
+	})
+	out := make([][]byte, 0, len(files))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for bytes.HasPrefix(b, []byte("X-Sink-")) {
+			b = b[bytes.Index(b, []byte("\r\n"))+2:]
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+var fromDomain = regexp.MustCompile(`(?im)^from:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*?@([a-z0-9.-]+)`)
+
+// domainsOf are the From domains of msgs.
+func domainsOf(msgs [][]byte) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range msgs {
+		if g := fromDomain.FindSubmatch(m); g != nil && !seen[string(g[1])] {
+			seen[string(g[1])] = true
+			out = append(out, strings.ToLower(string(g[1])))
+		}
+	}
+	return out
+}
+
+// TestDKIMSignedMessagesVerifyInDKIMPy: 100 varied messages (8-bit, long
+// and folded headers, empty bodies, ...) through two vMTAs, one signing
+// with RSA-2048 and one with Ed25519; dkimpy verifies every one as the
+// receiver got it.
+func TestDKIMSignedMessagesVerifyInDKIMPy(t *testing.T) {
+	dkimpy.Require(t)
+	keys := newAuthKeys(t)
+	save := t.TempDir()
+	host, port := serveSink(t, loadgen.NewSink(loadgen.SinkOptions{Save: save}))
+	d := startVolleyd(t, "", "<source 127.0.0.1>\n always-allow-relaying yes\n process-x-virtual-mta yes\n</source>\n"+
+		"<virtual-mta vr>\n domain-key rsa,*,"+keys.file("rsa.pem")+"\n</virtual-mta>\n"+
+		"<virtual-mta ve>\n domain-key ed,*,"+keys.file("ed.key")+"\n</virtual-mta>\n"+
+		"<domain sink.test>\n dkim-sign yes\n smtp-hosts ["+host+"]:"+port+"\n</domain>\n")
+	msgs := mailgen.Varied(100, 11)
+	for i := range msgs {
+		vmta := "vr"
+		if i%2 == 1 {
+			vmta = "ve"
+		}
+		msgs[i] = append([]byte("X-Virtual-MTA: "+vmta+"\r\n"), msgs[i]...)
+	}
+	sendAll(t, d.addr, "r@sink.test", msgs)
+	got := savedMessages(t, save, len(msgs))
+	dns := dkimpy.Keys{}
+	for _, dom := range domainsOf(got) {
+		dns["rsa._domainkey."+dom] = keys.rsaTXT
+		dns["ed._domainkey."+dom] = keys.edTXT
+	}
+	ok, err := dkimpy.Verify(got, dns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	algs := map[string]int{}
+	for i, m := range got {
+		switch {
+		case bytes.Contains(m, []byte("a=rsa-sha256")):
+			algs["rsa"]++
+		case bytes.Contains(m, []byte("a=ed25519-sha256")):
+			algs["ed25519"]++
+		}
+		if !ok[i] {
+			t.Errorf("dkimpy does not verify message %d:\n%s", i, m)
+		}
+		if n := bytes.Count(m, []byte("DKIM-Signature:")); n != 1 {
+			t.Errorf("message %d has %d signatures", i, n)
+		}
+	}
+	if algs["rsa"] != 50 || algs["ed25519"] != 50 {
+		t.Errorf("signatures by algorithm %v, want 50 each", algs)
+	}
+}
+
+// TestDKIMSignedBeforeCommit: the stored message already carries its
+// signature (signed once, not per delivery attempt), and a domain-key
+// line that does not fit the From domain leaves the message unsigned.
+func TestDKIMSignedBeforeCommit(t *testing.T) {
+	keys := newAuthKeys(t)
+	d := startVolleyd(t, "", "<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n"+
+		"domain-key s1,origin.test,"+keys.file("ed.key")+"\n"+
+		"<domain signed.test>\n dkim-sign yes\n</domain>\n")
+	for _, rcpt := range []string{"a@signed.test", "b@unsigned.test"} {
+		if err := sendRaw(d.addr, "s@origin.test", rcpt, "From: s@origin.test\r\nTo: "+rcpt+"\r\nSubject: x\r\n\r\nbody\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sendRaw(d.addr, "s@other.test", "c@signed.test", "From: s@other.test\r\nSubject: y\r\n\r\nbody\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	stored := readSpool(t, d)
+	if len(stored) != 3 {
+		t.Fatalf("%d messages stored, want 3", len(stored))
+	}
+	for _, m := range stored {
+		signed := bytes.HasPrefix(m.body, []byte("DKIM-Signature: "))
+		want := m.rcpts()[0] == "a@signed.test"
+		if signed != want {
+			t.Errorf("message to %v: signed=%v, want %v:\n%s", m.rcpts(), signed, want, m.body)
+		}
+		if signed && !bytes.Contains(m.body, []byte("d=origin.test")) {
+			t.Errorf("signature not for origin.test:\n%s", m.body)
+		}
+	}
+	if !strings.Contains(d.logs.String(), "no domain-key fits From domain other.test") {
+		t.Errorf("the unsigned message is not logged:\n%s", d.logs)
+	}
+}
+
+// TestInboundChecksAndARC: volleyd checks SPF, DKIM and DMARC of incoming
+// mail against a real DNS server (unbound on loopback), writes
+// Authentication-Results, validates the ARC chain dkimpy sealed on the
+// way, and seals its own set (arc-seal yes); dkimpy then finds the chain
+// valid (cv=pass) at the receiver.
+func TestInboundChecksAndARC(t *testing.T) {
+	dkimpy.Require(t)
+	keys := newAuthKeys(t)
+	edP := keys.edTXT[strings.Index(keys.edTXT, "p="):]
+	ns := testdns.Start(t, testdns.Zones{"test.": "test. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 30"}, []string{
+		`sender.test. 300 IN TXT "v=spf1 ip4:127.0.0.1 -all"`,
+		`_dmarc.sender.test. 300 IN TXT "v=DMARC1; p=reject"`,
+		`ed._domainkey.sender.test. 300 IN TXT "v=DKIM1; k=ed25519; ` + edP + `"`,
+		"fwd._domainkey.fwd.test. 300 IN TXT " + txtStrings(keys.rsaTXT),
+	}, "test.")
+	// The messages are signed by their author (sender.test, Ed25519), and
+	// half of them were sealed by a forwarder (dkimpy, RSA) on the way.
+	base := mailgen.Varied(20, 5)
+	msgs := make([][]byte, len(base))
+	for i, m := range base {
+		if !bytes.HasSuffix(m, []byte("\r\n")) { // as SMTP carries it
+			m = append(m, "\r\n"...)
+		}
+		m = regexp.MustCompile(`(?im)^(from:[^\r\n]*@)[a-z0-9.-]+`).ReplaceAll(m, []byte("${1}sender.test"))
+		sig, err := dkimpy.Sign([][]byte{m}, dkimpy.SignOptions{Selector: "ed", Domain: "sender.test", KeyPEM: keys.edSecret, Ed25519: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs[i] = append(sig[0], m...)
+	}
+	for i := 0; i < len(msgs); i += 2 {
+		withAR := mailgen.WithAuthResults(msgs[i], "fwd.test")
+		set, err := dkimpy.ARCSign([][]byte{withAR}, dkimpy.ARCOptions{Selector: "fwd", Domain: "fwd.test", KeyPEM: keys.rsaPEM, AuthServID: "fwd.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs[i] = append(set[0], withAR...)
+	}
+	save := t.TempDir()
+	host, port := serveSink(t, loadgen.NewSink(loadgen.SinkOptions{Save: save}))
+	d := startVolleyd(t, "", "name-server "+ns.Addr.String()+"\n"+
+		"domain-key arc,test.example,"+keys.file("rsa.pem")+"\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n check-spf-inbound yes\n check-dkim-inbound yes\n</source>\n"+
+		"<domain sink.test>\n arc-seal yes\n smtp-hosts ["+host+"]:"+port+"\n</domain>\n")
+	sendAll(t, d.addr, "r@sink.test", msgs)
+	got := savedMessages(t, save, len(msgs))
+	dns := dkimpy.Keys{"arc._domainkey.test.example": keys.rsaTXT, "fwd._domainkey.fwd.test": keys.rsaTXT,
+		"ed._domainkey.sender.test": keys.edTXT}
+	cvs, err := dkimpy.ARCVerify(got, dns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range got {
+		if cvs[i] != "pass" {
+			t.Errorf("dkimpy: message %d cv=%s:\n%s", i, cvs[i], m)
+		}
+		ar := unfoldField(m, "Authentication-Results")
+		if !containsAll(ar, "test.example;", "spf=pass", "dkim=pass", "header.d=sender.test", "dmarc=pass") {
+			t.Errorf("message %d: Authentication-Results %q", i, ar)
+		}
+		// Our AAR says what we found of the chain that came in.
+		aar := unfoldField(m, "ARC-Authentication-Results")
+		forwarded := bytes.Contains(m, []byte("i=2;"))
+		switch {
+		case forwarded && !strings.Contains(aar, "i=2; test.example; arc=pass"):
+			t.Errorf("message %d (sealed before): our AAR %q, want arc=pass", i, aar)
+		case !forwarded && !strings.Contains(aar, "i=1; test.example; arc=none"):
+			t.Errorf("message %d: our AAR %q, want i=1 and arc=none", i, aar)
+		}
+	}
+	// Tampered on the way after our seal: dkimpy's cv is fail.
+	bad := bytes.Replace(got[0], []byte("\r\n\r\n"), []byte("\r\n\r\nX"), 1)
+	if cv, err := dkimpy.ARCVerify([][]byte{bad}, dns); err != nil || cv[0] != "fail" {
+		t.Errorf("tampered body: cv=%v, %v", cv, err)
+	}
+}
+
+// txtStrings writes a TXT record's text as zone-file strings of at most
+// 255 octets each (RFC 1035 §3.3.14), as a 2048-bit key's record needs.
+func txtStrings(s string) string {
+	var parts []string
+	for len(s) > 255 {
+		parts = append(parts, `"`+s[:255]+`"`)
+		s = s[255:]
+	}
+	return strings.Join(append(parts, `"`+s+`"`), " ")
+}
+
+// unfoldField is the first field named name in msg's header, unfolded.
+func unfoldField(msg []byte, name string) string {
+	head := string(msg)
+	if i := strings.Index(head, "\r\n\r\n"); i >= 0 {
+		head = head[:i+2]
+	}
+	lines := strings.Split(head, "\r\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(strings.ToLower(l), strings.ToLower(name)+":") {
+			continue
+		}
+		field := l
+		for _, c := range lines[i+1:] {
+			if c == "" || (c[0] != ' ' && c[0] != '\t') {
+				break
+			}
+			field += " " + strings.TrimSpace(c)
+		}
+		return field
+	}
+	return ""
+}
+
+// TestReloadChecksKeys: a reload reads the key files again; a key that
+// went bad refuses the reload at its domain-key line, and the key in
+// force goes on signing.
+func TestReloadChecksKeys(t *testing.T) {
+	keys := newAuthKeys(t)
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n"+
+		"domain-key s1,origin.test,"+keys.file("ed.key")+"\n<domain signed.test>\n dkim-sign yes\n</domain>\n")
+	base := apiURL(t, d)
+	if err := os.WriteFile(keys.file("ed.key"), []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, body := call(t, "POST", base+"/api/v1/reload", nil)
+	if code != 422 || !strings.Contains(string(body), "volley.conf:") || !strings.Contains(string(body), "domain-key "+keys.file("ed.key")) {
+		t.Fatalf("reload with a bad key: %d %s", code, body)
+	}
+	if err := sendRaw(d.addr, "s@origin.test", "a@signed.test", "From: s@origin.test\r\nSubject: x\r\n\r\nbody\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	stored := readSpool(t, d)
+	if len(stored) != 1 || !bytes.HasPrefix(stored[0].body, []byte("DKIM-Signature: ")) {
+		t.Fatalf("after the refused reload the message is not signed with the key in force")
+	}
+}

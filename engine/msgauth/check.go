@@ -1,0 +1,257 @@
+package msgauth
+
+// Inbound checks: SPF, DKIM, DMARC and ARC results for a received message,
+// written as an Authentication-Results header (RFC 8601).
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"blitiri.com.ar/go/spf"
+	"github.com/emersion/go-msgauth/authres"
+	"github.com/emersion/go-msgauth/dkim"
+	"github.com/emersion/go-msgauth/dmarc"
+
+	"github.com/volleymta/volley/engine/msgauth/arc"
+)
+
+// Resolver is the DNS the checks use (net.Resolver satisfies it; the engine
+// points one at the configured name servers).
+type Resolver interface {
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+	LookupAddr(ctx context.Context, addr string) ([]string, error)
+}
+
+// Envelope is what the SMTP session knew about a message.
+type Envelope struct {
+	Client   netip.Addr
+	HELO     string
+	MailFrom string // "" for the null sender
+}
+
+// Checks selects the checks to run: a <source>'s check-spf-inbound and
+// check-dkim-inbound. DMARC and ARC run with either: DMARC needs what there
+// is of the two, and ARC is a DKIM-style signature check.
+type Checks struct {
+	SPF, DKIM bool
+}
+
+// maxSignatures bounds the DKIM signatures verified per message, so a
+// message cannot make us do hundreds of DNS lookups and RSA verifications.
+const maxSignatures = 8
+
+// Verdict is the outcome of the checks on one message.
+type Verdict struct {
+	SPF   authres.ResultValue // "" when not checked
+	DKIM  []DKIMOutcome
+	DMARC authres.ResultValue // "" when not checked
+	ARC   arc.Result
+	// Author is the From domain DMARC judged; MailFrom and HELO are the
+	// envelope names SPF judged.
+	Author, MailFrom, HELO string
+	checkedARC             bool
+}
+
+// DKIMOutcome is one DKIM signature's result.
+type DKIMOutcome struct {
+	Value  authres.ResultValue
+	Domain string // d=
+	Reason string
+}
+
+// Check runs the selected checks on msg (CRLF line ends) from env.
+func Check(ctx context.Context, r Resolver, msg []byte, env Envelope, what Checks) *Verdict {
+	v := &Verdict{MailFrom: env.MailFrom, HELO: env.HELO, Author: fieldDomain(Header(msg), "From")}
+	lookup := func(name string) ([]string, error) { return r.LookupTXT(ctx, name) }
+	if what.SPF {
+		v.SPF = checkSPF(ctx, r, env)
+	}
+	if what.DKIM {
+		v.DKIM = checkDKIM(msg, lookup)
+		v.ARC = arc.Validate(msg, arc.LookupTXT(lookup))
+		v.checkedARC = true
+	}
+	if what.SPF || what.DKIM {
+		v.DMARC = checkDMARC(v, lookup)
+	}
+	return v
+}
+
+func checkSPF(ctx context.Context, r Resolver, env Envelope) authres.ResultValue {
+	sender := env.MailFrom
+	if sender == "" { // RFC 7208 §2.4: the null sender is judged by postmaster@HELO
+		sender = "postmaster@" + env.HELO
+	}
+	res, _ := spf.CheckHostWithSender(net.IP(env.Client.AsSlice()), env.HELO, sender,
+		spf.WithResolver(r), spf.WithContext(ctx))
+	return authres.ResultValue(res)
+}
+
+func checkDKIM(msg []byte, lookup func(string) ([]string, error)) []DKIMOutcome {
+	vs, err := dkim.VerifyWithOptions(bytes.NewReader(msg), &dkim.VerifyOptions{LookupTXT: lookup, MaxVerifications: maxSignatures})
+	if err != nil && len(vs) == 0 {
+		return []DKIMOutcome{{Value: authres.ResultPermError, Reason: err.Error()}}
+	}
+	out := make([]DKIMOutcome, 0, len(vs))
+	for _, ver := range vs {
+		o := DKIMOutcome{Value: authres.ResultPass, Domain: ver.Domain}
+		switch {
+		case ver.Err == nil:
+		case dkim.IsTempFail(ver.Err):
+			o.Value, o.Reason = authres.ResultTempError, ver.Err.Error()
+		case dkim.IsPermFail(ver.Err):
+			o.Value, o.Reason = authres.ResultPermError, ver.Err.Error()
+		default:
+			o.Value, o.Reason = authres.ResultFail, ver.Err.Error()
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// checkDMARC applies RFC 7489 §3.1 and §6.6: the From domain's policy (or
+// its organisational domain's, found by walking up the labels; without a
+// public suffix list that walk stops at two labels), and a pass when an
+// aligned DKIM signature or an aligned SPF pass exists.
+func checkDMARC(v *Verdict, lookup func(string) ([]string, error)) authres.ResultValue {
+	if v.Author == "" {
+		return authres.ResultPermError
+	}
+	rec, err := lookupPolicy(v.Author, lookup)
+	switch {
+	case errors.Is(err, dmarc.ErrNoPolicy):
+		return authres.ResultNone
+	case dmarc.IsTempFail(err):
+		return authres.ResultTempError
+	case err != nil:
+		return authres.ResultPermError
+	}
+	for _, d := range v.DKIM {
+		if d.Value == authres.ResultPass && aligned(d.Domain, v.Author, rec.DKIMAlignment) {
+			return authres.ResultPass
+		}
+	}
+	if v.SPF == authres.ResultPass && aligned(domainOf(v.MailFrom, v.HELO), v.Author, rec.SPFAlignment) {
+		return authres.ResultPass
+	}
+	return authres.ResultFail
+}
+
+func lookupPolicy(domain string, lookup func(string) ([]string, error)) (*dmarc.Record, error) {
+	opts := &dmarc.LookupOptions{LookupTXT: lookup}
+	rec, err := dmarc.LookupWithOptions(domain, opts)
+	for d := domain; errors.Is(err, dmarc.ErrNoPolicy); {
+		i := strings.IndexByte(d, '.')
+		if i < 0 || strings.Count(d, ".") < 2 {
+			break
+		}
+		d = d[i+1:]
+		rec, err = dmarc.LookupWithOptions(d, opts)
+	}
+	return rec, err
+}
+
+// aligned: strict means the same domain; relaxed (the default) that one is
+// the other or a subdomain of it, or both share their last two labels.
+func aligned(d, author string, mode dmarc.AlignmentMode) bool {
+	d, author = strings.ToLower(d), strings.ToLower(author)
+	if d == author {
+		return true
+	}
+	if mode == dmarc.AlignmentStrict {
+		return false
+	}
+	return orgDomain(d) == orgDomain(author)
+}
+
+func orgDomain(d string) string {
+	i := strings.LastIndexByte(d, '.')
+	if i < 0 {
+		return d
+	}
+	if j := strings.LastIndexByte(d[:i], '.'); j >= 0 {
+		return d[j+1:]
+	}
+	return d
+}
+
+func domainOf(addr, helo string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[i+1:]
+	}
+	return helo
+}
+
+// Results are the verdict as Authentication-Results resinfo entries.
+func (v *Verdict) Results() []authres.Result {
+	var rs []authres.Result
+	if v.SPF != "" {
+		rs = append(rs, &authres.SPFResult{Value: v.SPF, From: v.MailFrom, Helo: v.HELO})
+	}
+	if v.checkedARC || len(v.DKIM) > 0 {
+		if len(v.DKIM) == 0 {
+			rs = append(rs, &authres.DKIMResult{Value: authres.ResultNone})
+		}
+		for _, d := range v.DKIM {
+			rs = append(rs, &authres.DKIMResult{Value: d.Value, Domain: d.Domain, Reason: d.Reason})
+		}
+	}
+	if v.DMARC != "" {
+		rs = append(rs, &authres.DMARCResult{Value: v.DMARC, From: v.Author})
+	}
+	if v.checkedARC { // go-msgauth's Format writes no method name for its ARCResult
+		params := map[string]string{}
+		if v.ARC.Status == arc.StatusPass && v.ARC.OldestPass > 0 {
+			params["header.oldest-pass"] = strconv.Itoa(v.ARC.OldestPass)
+		}
+		rs = append(rs, &authres.GenericResult{Method: "arc", Value: authres.ResultValue(v.ARC.Status.String()), Params: params})
+	}
+	return rs
+}
+
+// Header is the Authentication-Results header field for the verdict, as
+// authserv-id servID writes it, CRLF-terminated.
+func (v *Verdict) Header(servID string) []byte {
+	return fold("Authentication-Results: " + authres.Format(servID, v.Results()))
+}
+
+// ResInfo is the verdict's resinfo list without the authserv-id and without
+// arc= (what an ARC-Authentication-Results carries after "i=N; id;").
+func (v *Verdict) ResInfo() string {
+	var rs []authres.Result
+	for _, r := range v.Results() {
+		if g, isARC := r.(*authres.GenericResult); !isARC || g.Method != "arc" {
+			rs = append(rs, r)
+		}
+	}
+	s := authres.Format("x", rs)
+	return strings.TrimPrefix(s, "x; ")
+}
+
+// fold breaks a header field at "; " so no line passes 78 columns where it
+// can be helped (RFC 5322 §2.2.3), and ends it with CRLF.
+func fold(field string) []byte {
+	out := make([]byte, 0, len(field)+16)
+	line := 0
+	for i, part := range strings.Split(field, "; ") {
+		if i > 0 {
+			if line+2+len(part) > 78 {
+				out = append(out, ";\r\n\t"...)
+				line = 1
+			} else {
+				out = append(out, "; "...)
+				line += 2
+			}
+		}
+		out = append(out, part...)
+		line += len(part)
+	}
+	return append(out, "\r\n"...)
+}

@@ -1,0 +1,105 @@
+package msgauth
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-msgauth/authres"
+
+	"github.com/volleymta/volley/engine/config"
+)
+
+// TestCheckSPFAndDMARC: SPF judges the client against the MAIL FROM
+// domain's record; DMARC passes with an aligned DKIM or SPF pass.
+func TestCheckSPFAndDMARC(t *testing.T) {
+	keys := newTestKeys(t)
+	r := keys.resolver
+	r.txt["example.org"] = []string{"v=spf1 ip4:127.0.0.1 -all"}
+	r.txt["bounce.example.org"] = []string{"v=spf1 ip4:127.0.0.1 -all"}
+	r.txt["other.test"] = []string{"v=spf1 ip4:127.0.0.1 -all"}
+	r.txt["_dmarc.example.org"] = []string{"v=DMARC1; p=reject"}
+	sig, err := Sign([]byte(testMsg), config.DomainKey{Selector: "ed", Domain: "example.org"}, keys.ed, SignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := append(sig, testMsg...)
+	ok, bad := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")
+	for _, tc := range []struct {
+		name      string
+		msg       string
+		env       Envelope
+		spf, dmar authres.ResultValue
+	}{
+		{"signed, spf pass", string(signed), Envelope{ok, "mx.example.org", "a@example.org"}, authres.ResultPass, authres.ResultPass},
+		{"unsigned, aligned spf (relaxed)", testMsg, Envelope{ok, "mx", "b@bounce.example.org"}, authres.ResultPass, authres.ResultPass},
+		{"unsigned, spf fail", testMsg, Envelope{bad, "mx", "a@example.org"}, authres.ResultFail, authres.ResultFail},
+		{"unsigned, spf pass but not aligned", testMsg, Envelope{ok, "mx", "a@other.test"}, authres.ResultPass, authres.ResultFail},
+		{"signed, spf fail", string(signed), Envelope{bad, "mx", "a@example.org"}, authres.ResultFail, authres.ResultPass},
+		{"no spf record", testMsg, Envelope{ok, "mx", "a@nospf.test"}, authres.ResultNone, authres.ResultFail},
+	} {
+		v := Check(context.Background(), r, []byte(tc.msg), tc.env, Checks{SPF: true, DKIM: true})
+		if v.SPF != tc.spf || v.DMARC != tc.dmar {
+			t.Errorf("%s: spf=%s dmarc=%s, want spf=%s dmarc=%s", tc.name, v.SPF, v.DMARC, tc.spf, tc.dmar)
+		}
+	}
+	// No DMARC record anywhere up the tree: none.
+	nodmarc := strings.Replace(testMsg, "alice@example.org", "alice@sub.nodmarc.test", 1)
+	if v := Check(context.Background(), r, []byte(nodmarc), Envelope{ok, "mx", "a@x.test"}, Checks{SPF: true}); v.DMARC != authres.ResultNone {
+		t.Errorf("no DMARC record: dmarc=%s", v.DMARC)
+	}
+	// The organisational domain's record covers a subdomain author.
+	sub := strings.Replace(testMsg, "alice@example.org", "alice@news.example.org", 1)
+	if v := Check(context.Background(), r, []byte(sub), Envelope{bad, "mx", "a@x.test"}, Checks{SPF: true}); v.DMARC != authres.ResultFail {
+		t.Errorf("subdomain of a reject domain: dmarc=%s, want fail", v.DMARC)
+	}
+}
+
+// TestHeaderFormat: the Authentication-Results field RFC 8601 readers parse
+// back into the same results.
+func TestHeaderFormat(t *testing.T) {
+	keys := newTestKeys(t)
+	r := keys.resolver
+	r.txt["example.org"] = []string{"v=spf1 ip4:127.0.0.1 -all"}
+	sig, _ := Sign([]byte(testMsg), config.DomainKey{Selector: "rsa", Domain: "example.org"}, keys.rsa, SignOptions{})
+	v := Check(context.Background(), r, append(sig, testMsg...), Envelope{netip.MustParseAddr("127.0.0.1"), "mx", "a@example.org"}, Checks{SPF: true, DKIM: true})
+	h := string(v.Header("mta.example.net"))
+	if !strings.HasPrefix(h, "Authentication-Results: mta.example.net;") || !strings.HasSuffix(h, "\r\n") {
+		t.Fatalf("header %q", h)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(h, "\r\n"), "\r\n") {
+		if len(line) > 998 {
+			t.Errorf("line of %d octets", len(line))
+		}
+	}
+	value := strings.TrimPrefix(strings.ReplaceAll(strings.TrimSuffix(h, "\r\n"), "\r\n", ""), "Authentication-Results:")
+	id, results, err := authres.Parse(value)
+	if err != nil || id != "mta.example.net" {
+		t.Fatalf("parse %q: %q %v", value, id, err)
+	}
+	methods := map[string]authres.ResultValue{}
+	for _, res := range results {
+		switch x := res.(type) {
+		case *authres.SPFResult:
+			methods["spf"] = x.Value
+		case *authres.DKIMResult:
+			methods["dkim"] = x.Value
+		case *authres.DMARCResult:
+			methods["dmarc"] = x.Value
+		case *authres.ARCResult:
+			methods["arc"] = x.Value
+		case *authres.GenericResult:
+			methods[x.Method] = x.Value
+		}
+	}
+	want := map[string]authres.ResultValue{"spf": "pass", "dkim": "pass", "dmarc": "none", "arc": "none"}
+	for k, w := range want {
+		if methods[k] != w {
+			t.Errorf("%s=%s, want %s (header %q)", k, methods[k], w, h)
+		}
+	}
+	if ri := v.ResInfo(); strings.Contains(ri, " arc=") || !strings.HasPrefix(ri, "spf=pass") {
+		t.Errorf("ResInfo %q", ri)
+	}
+}
