@@ -208,8 +208,8 @@ func TestDKIMSignedBeforeCommit(t *testing.T) {
 	}
 }
 
-// TestInboundChecksAndARC: volleyd checks SPF, DKIM and DMARC of incoming
-// mail against a real DNS server (unbound on loopback), writes
+// TestInboundChecksAndARC: volleyd checks SPF, DKIM and DMARC of 100
+// varied incoming messages against a real DNS server (unbound on loopback), writes
 // Authentication-Results, validates the ARC chain dkimpy sealed on the
 // way, and seals its own set (arc-seal yes); dkimpy then finds the chain
 // valid (cv=pass) at the receiver.
@@ -223,28 +223,33 @@ func TestInboundChecksAndARC(t *testing.T) {
 		`ed._domainkey.sender.test. 300 IN TXT "v=DKIM1; k=ed25519; ` + edP + `"`,
 		"fwd._domainkey.fwd.test. 300 IN TXT " + txtStrings(keys.rsaTXT),
 	}, "test.")
-	// The messages are signed by their author (sender.test, Ed25519), and
+	// 100 varied messages, signed by their author (sender.test, Ed25519);
 	// half of them were sealed by a forwarder (dkimpy, RSA) on the way.
-	base := mailgen.Varied(20, 5)
-	msgs := make([][]byte, len(base))
-	for i, m := range base {
+	fromLine := regexp.MustCompile(`(?im)^(from:[^\r\n]*@)[a-z0-9.-]+`)
+	msgs := mailgen.Varied(100, 5)
+	for i, m := range msgs {
 		if !bytes.HasSuffix(m, []byte("\r\n")) { // as SMTP carries it
 			m = append(m, "\r\n"...)
 		}
-		m = regexp.MustCompile(`(?im)^(from:[^\r\n]*@)[a-z0-9.-]+`).ReplaceAll(m, []byte("${1}sender.test"))
-		sig, err := dkimpy.Sign([][]byte{m}, dkimpy.SignOptions{Selector: "ed", Domain: "sender.test", KeyPEM: keys.edSecret, Ed25519: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		msgs[i] = append(sig[0], m...)
+		msgs[i] = fromLine.ReplaceAll(m, []byte("${1}sender.test"))
 	}
-	for i := 0; i < len(msgs); i += 2 {
-		withAR := mailgen.WithAuthResults(msgs[i], "fwd.test")
-		set, err := dkimpy.ARCSign([][]byte{withAR}, dkimpy.ARCOptions{Selector: "fwd", Domain: "fwd.test", KeyPEM: keys.rsaPEM, AuthServID: "fwd.test"})
-		if err != nil {
-			t.Fatal(err)
+	sigs, err := dkimpy.Sign(msgs, dkimpy.SignOptions{Selector: "ed", Domain: "sender.test", KeyPEM: keys.edSecret, Ed25519: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var forwarded [][]byte
+	for i := range msgs {
+		msgs[i] = append(sigs[i], msgs[i]...)
+		if i%2 == 0 {
+			forwarded = append(forwarded, mailgen.WithAuthResults(msgs[i], "fwd.test"))
 		}
-		msgs[i] = append(set[0], withAR...)
+	}
+	sets, err := dkimpy.ARCSign(forwarded, dkimpy.ARCOptions{Selector: "fwd", Domain: "fwd.test", KeyPEM: keys.rsaPEM, AuthServID: "fwd.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := range forwarded {
+		msgs[2*j] = append(sets[j], forwarded[j]...)
 	}
 	save := t.TempDir()
 	host, port := serveSink(t, loadgen.NewSink(loadgen.SinkOptions{Save: save}))
@@ -260,6 +265,7 @@ func TestInboundChecksAndARC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sealedBefore := 0
 	for i, m := range got {
 		if cvs[i] != "pass" {
 			t.Errorf("dkimpy: message %d cv=%s:\n%s", i, cvs[i], m)
@@ -271,12 +277,18 @@ func TestInboundChecksAndARC(t *testing.T) {
 		// Our AAR says what we found of the chain that came in.
 		aar := unfoldField(m, "ARC-Authentication-Results")
 		forwarded := bytes.Contains(m, []byte("i=2;"))
+		if forwarded {
+			sealedBefore++
+		}
 		switch {
 		case forwarded && !strings.Contains(aar, "i=2; test.example; arc=pass"):
 			t.Errorf("message %d (sealed before): our AAR %q, want arc=pass", i, aar)
 		case !forwarded && !strings.Contains(aar, "i=1; test.example; arc=none"):
 			t.Errorf("message %d: our AAR %q, want i=1 and arc=none", i, aar)
 		}
+	}
+	if sealedBefore != 50 {
+		t.Errorf("%d messages came with a chain, want 50", sealedBefore)
 	}
 	// Tampered on the way after our seal: dkimpy's cv is fail.
 	bad := bytes.Replace(got[0], []byte("\r\n\r\n"), []byte("\r\n\r\nX"), 1)
