@@ -301,6 +301,13 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	proc.backoff.Store(&backoff)
+	inject := func(m *spool.Message, body []byte) error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, err := rn.appender.Append(ctx, m, body)
+		return err
+	}
+	proc.inject.Store(&inject)
 	rn.reloader = &reloader{path: opts.ConfigPath, loaded: time.Now(), live: map[string]*config.Block{},
 		removed: map[string]bool{}, apply: rn.apply}
 	if opts.Ready != nil {

@@ -93,6 +93,7 @@ func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte, src *conf
 func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, names []string) {
 	var out []outbound.Outcome
 	processed := 0
+	var kept []string // processor recipients not delivered
 	for i := range m.Recipients {
 		rc := &m.Recipients[i]
 		if h.proc != nil {
@@ -100,6 +101,7 @@ func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, name
 				processed = to
 				if !deliver {
 					out = append(out, processedOutcome(id, m, rc, to))
+					kept = append(kept, rc.Addr)
 					continue
 				}
 			}
@@ -114,7 +116,7 @@ func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, name
 		h.rt.RouteOne(id, m, body, i)
 	}
 	if processed != toNone {
-		h.proc.process(m, body, processed)
+		h.proc.process(m, body, processed, kept)
 	}
 	if len(out) > 0 {
 		h.settle(out)

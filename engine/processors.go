@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -23,7 +24,12 @@ import (
 // rb record (rs for a delay report) with its category, and a hard one
 // puts the bounced address on the runtime suppression list. The message's
 // processor recipients are settled as processed; with
-// deliver-matched-email yes they are delivered as well.
+// deliver-matched-email yes they are delivered as well. A message that is
+// not a report (a person's reply to a bounce address) is unmatched, one
+// that cannot be read is an error: PowerMTA's deliver-unmatched-email
+// (default yes) delivers those to the processor's addresses all the same,
+// forward-unmatched-to and forward-errors-to send them to another address
+// instead, as a new message injected for it.
 type processors struct {
 	bounceTo atomic.Pointer[processorSet]
 	fblTo    atomic.Pointer[processorSet]
@@ -41,12 +47,19 @@ type processors struct {
 	mets    *metricsHooks
 	logf    func(string, ...any)
 	pending atomic.Int64
+	// inject stores and routes a new message (unmatched and error
+	// mail passed on); Run sets it once the appender exists.
+	inject atomic.Pointer[func(m *spool.Message, body []byte) error]
 }
 
 // processorSet is one processor block, built for matching addresses.
 type processorSet struct {
 	lists   []*suppress.List
 	deliver bool // deliver-matched-email
+	// deliverUnmatched, forwardUnmatched and forwardErrors say where mail
+	// that is not a report, or cannot be read, goes.
+	deliverUnmatched                bool
+	forwardUnmatched, forwardErrors string
 }
 
 func (p *processorSet) matches(addr string) bool {
@@ -63,7 +76,8 @@ func buildProcessorSet(pc *config.Processor) (*processorSet, []error) {
 	if pc == nil {
 		return nil, nil
 	}
-	ps := &processorSet{deliver: pc.DeliverMatchedEmail}
+	ps := &processorSet{deliver: pc.DeliverMatchedEmail, deliverUnmatched: pc.DeliverUnmatchedEmail,
+		forwardUnmatched: pc.ForwardUnmatchedTo, forwardErrors: pc.ForwardErrorsTo}
 	var problems []error
 	for _, al := range pc.AddressLists {
 		l, errs := suppress.LoadList(suppress.ListSpec{Name: al.Name, Addresses: al.Addresses, Domains: al.Domains,
@@ -96,45 +110,93 @@ func (p *processors) take(rc *spool.Recipient) (to int, deliver bool) {
 	return toNone, true
 }
 
+// How a message read by a processor turned out.
+const (
+	readMatched   = iota // a report: recorded
+	readUnmatched        // not a report
+	readError            // a report that cannot be read
+)
+
 // process reads one report off the loop: a bounce (rb/rs records and
 // suppression) or a feedback report (f records, suppression, counts).
-func (p *processors) process(m *spool.Message, body []byte, to int) {
+// addrs are the processor recipients that were not delivered: where an
+// unmatched message goes under deliver-unmatched-email.
+func (p *processors) process(m *spool.Message, body []byte, to int, addrs []string) {
 	p.pending.Add(1)
 	go func() {
 		defer p.pending.Add(-1)
 		p.work <- struct{}{}
 		defer func() { <-p.work }()
+		ps, read := p.bounceTo.Load(), 0
 		if to == toFeedback {
-			p.feedback(m, body)
-			return
+			ps, read = p.fblTo.Load(), p.feedback(m, body)
+		} else {
+			read = p.bounces(m, body)
 		}
-		now := time.Now()
-		cs := bounce.Classify(body, p.rules.get())
-		if len(cs) == 0 {
-			p.logf("volleyd: bounce processor: message from <%s> reports no failed recipient", m.From)
-			return
-		}
-		var hard []string
-		for _, c := range cs {
-			r := acct.Record{Type: acct.RemoteBounce, TimeLogged: now, TimeQueued: m.Received, Orig: m.From, Rcpt: c.Recipient,
-				DSNStatus: c.Status, DSNDiag: c.Diagnostic, BounceCat: c.Category, Format: "dsn", EnvID: m.EnvID}
-			if strings.HasPrefix(c.Status, "4.") {
-				r.Type, r.DSNAction = acct.RemoteStatus, "delayed"
-			}
-			r.SrcType, _, _ = strings.Cut(m.Origin, " ")
-			if p.acct != nil {
-				p.acct.Log(&r)
-			}
-			p.mets.remoteBounced(c.Category)
-			if c.Hard && c.Recipient != "" {
-				hard = append(hard, c.Recipient)
-			}
-		}
-		p.stats.cur.remoteBounces.Add(uint64(len(cs)))
-		if len(hard) > 0 {
-			addHardBounces(p.sup, hard, p.logf)
+		if read != readMatched && ps != nil {
+			p.passOn(ps, m, body, read, addrs)
 		}
 	}()
+}
+
+// passOn sends on a message a processor could not use: to
+// forward-errors-to or forward-unmatched-to when set, else, under
+// deliver-unmatched-email, to the processor addresses it was sent to.
+func (p *processors) passOn(ps *processorSet, m *spool.Message, body []byte, read int, addrs []string) {
+	to := ps.forwardUnmatched
+	if read == readError && ps.forwardErrors != "" {
+		to = ps.forwardErrors
+	}
+	if to != "" {
+		addrs = []string{to}
+	} else if !ps.deliverUnmatched {
+		return
+	}
+	inject := p.inject.Load()
+	if inject == nil || len(addrs) == 0 {
+		return
+	}
+	fwd := &spool.Message{From: m.From, EnvID: m.EnvID, Ret: m.Ret, Body: m.Body, SMTPUTF8: m.SMTPUTF8,
+		Job: m.Job, VMTA: m.VMTA, Origin: "processor " + m.Origin}
+	for _, a := range addrs {
+		fwd.Recipients = append(fwd.Recipients, spool.Recipient{Addr: a})
+	}
+	if err := (*inject)(fwd, body); err != nil {
+		p.logf("volleyd: processor: message from <%s> not passed on to %v: %v", m.From, addrs, err)
+		return
+	}
+	p.logf("volleyd: processor: message from <%s> is not a report it can read; passed on to %v", m.From, addrs)
+}
+
+// bounces reads one bounce: rb and rs records, hard ones suppressed.
+func (p *processors) bounces(m *spool.Message, body []byte) int {
+	now := time.Now()
+	cs := bounce.Classify(body, p.rules.get())
+	if len(cs) == 0 {
+		p.logf("volleyd: bounce processor: message from <%s> reports no failed recipient", m.From)
+		return readUnmatched
+	}
+	var hard []string
+	for _, c := range cs {
+		r := acct.Record{Type: acct.RemoteBounce, TimeLogged: now, TimeQueued: m.Received, Orig: m.From, Rcpt: c.Recipient,
+			DSNStatus: c.Status, DSNDiag: c.Diagnostic, BounceCat: c.Category, Format: "dsn", EnvID: m.EnvID}
+		if strings.HasPrefix(c.Status, "4.") {
+			r.Type, r.DSNAction = acct.RemoteStatus, "delayed"
+		}
+		r.SrcType, _, _ = strings.Cut(m.Origin, " ")
+		if p.acct != nil {
+			p.acct.Log(&r)
+		}
+		p.mets.remoteBounced(c.Category)
+		if c.Hard && c.Recipient != "" {
+			hard = append(hard, c.Recipient)
+		}
+	}
+	p.stats.cur.remoteBounces.Add(uint64(len(cs)))
+	if len(hard) > 0 {
+		addHardBounces(p.sup, hard, p.logf)
+	}
+	return readMatched
 }
 
 // processedOutcome settles a processor's recipient of message id.
@@ -153,11 +215,14 @@ func processedOutcome(id spool.ID, m *spool.Message, rc *spool.Recipient, to int
 // counts per job, vMTA and domain, and a domain, or a vMTA, whose
 // complaints pass complaintBackoffRate of its deliveries this hour has
 // its queues put in backoff (stats.go: the complaint-rate backoff).
-func (p *processors) feedback(m *spool.Message, body []byte) {
+func (p *processors) feedback(m *spool.Message, body []byte) int {
 	r, err := fbl.Parse(body)
 	if err != nil {
 		p.logf("volleyd: feedback-loop processor: message from <%s>: %v", m.From, err)
-		return
+		if errors.Is(err, fbl.ErrNotFeedback) {
+			return readUnmatched
+		}
+		return readError
 	}
 	now := time.Now()
 	p.mets.complaint(r.FeedbackType.String())
@@ -170,7 +235,7 @@ func (p *processors) feedback(m *spool.Message, body []byte) {
 	}
 	if !r.Suppress {
 		p.logf("volleyd: feedback report (%s, %s) does not suppress its %d recipients", r.Format, r.FeedbackType, len(r.Complainers))
-		return
+		return readMatched
 	}
 	entries := make([]suppress.Entry, 0, len(r.Complainers))
 	for _, c := range r.Complainers {
@@ -195,6 +260,7 @@ func (p *processors) feedback(m *spool.Message, body []byte) {
 			(*backoff)("*/"+r.VirtualMTA, "virtual MTA "+r.VirtualMTA)
 		}
 	}
+	return readMatched
 }
 
 // literalName reports whether a domain or vMTA name taken from a report
