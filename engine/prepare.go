@@ -75,7 +75,9 @@ func (p *preparer) work(ctx context.Context) {
 }
 
 // Prepare queues the job; it never blocks the loop that calls it: past the
-// queue's room the job gets a goroutine of its own.
+// queue's room the job gets a goroutine of its own. Either way the work in
+// flight is bounded by the open sessions, since a session waits for its
+// message's answer before it reads the next.
 func (p *preparer) Prepare(job *inbound.PrepareJob, done func([]byte, error)) {
 	select {
 	case p.jobs <- prepJob{job, done}:
