@@ -79,11 +79,24 @@ func signedHeaders(msg []byte, want []string) []string {
 	if want == nil {
 		want = defaultSignedHeaders
 	}
-	head := Header(msg)
+	var room [48]int // one pass over the header counts every name
+	counts := room[:0]
+	if len(want) > len(room) {
+		counts = make([]int, len(want))
+	}
+	counts = counts[:len(want)]
+	arc.EachField(Header(msg), func(name, _ []byte) bool {
+		for i, w := range want {
+			if len(name) == len(w) && strings.EqualFold(string(name), w) {
+				counts[i]++
+			}
+		}
+		return true
+	})
 	keys := make([]string, 0, len(want)+len(overSigned))
 	seenFrom := false
-	for _, name := range want {
-		n := countField(head, name)
+	for i, name := range want {
+		n := counts[i]
 		if strings.EqualFold(name, "From") {
 			seenFrom = true
 			n = max(n, 1)
@@ -95,10 +108,7 @@ func signedHeaders(msg []byte, want []string) []string {
 	if !seenFrom {
 		keys = append(keys, "From")
 	}
-	for _, name := range overSigned {
-		keys = append(keys, name)
-	}
-	return keys
+	return append(keys, overSigned...)
 }
 
 // Header returns msg's header section, without the blank line that ends it
@@ -111,16 +121,4 @@ func Header(msg []byte) []byte {
 		return nil
 	}
 	return msg
-}
-
-// countField counts the fields named name (any case) in head.
-func countField(head []byte, name string) int {
-	n := 0
-	arc.EachField(head, func(field, _ []byte) bool {
-		if len(field) == len(name) && strings.EqualFold(string(field), name) {
-			n++
-		}
-		return true
-	})
-	return n
 }
