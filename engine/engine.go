@@ -228,6 +228,20 @@ func Run(ctx context.Context, opts Options) error {
 	jobsPaused := &pausedJobs{}
 	sources := &disabledSources{}
 	logR := acctFiles.Wants(acct.Received)
+	// The appender of pickup, the API and the processors exists before the
+	// listeners accept, so mail passed on at once is not dropped; Init
+	// gives it the inboxes.
+	appender := &routingAppender{sp: sp, received: func(m *spool.Message) {
+		stats.received(m)
+		mets.received(m)
+	}, prep: prep, config: snap.Current}
+	inject := func(m *spool.Message, body []byte) error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, err := appender.Append(ctx, m, body)
+		return err
+	}
+	proc.inject.Store(&inject)
 	g, err := shard.Start(shard.Options{Count: cfg.Global.Shards, IO: iouring.Options{Engine: engine, Logf: logf},
 		Init: func(shards []*shard.Shard) error {
 			for _, s := range shards {
@@ -236,6 +250,7 @@ func Run(ctx context.Context, opts Options) error {
 			services = make([]*inbound.Shard, len(shards))
 			parts = make([]shardParts, len(shards))
 			st.inboxes = inboxes
+			appender.inboxes = inboxes
 			return nil
 		},
 		Setup: func(s *shard.Shard) error {
@@ -286,10 +301,7 @@ func Run(ctx context.Context, opts Options) error {
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
 		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,
 		version: opts.Version, logf: logf, rules: rules, sup: sup, proc: proc, warm: warm, vmtaRates: vmtaRates}
-	rn.appender = routingAppender{sp: sp, inboxes: inboxes, received: func(m *spool.Message) {
-		stats.received(m)
-		mets.received(m)
-	}, prep: prep, config: snap.Current}
+	rn.appender = *appender
 	rn.metrics = metrics.New(metrics.Options{Engine: g.Engine().String(), Shards: g.Count(), Sample: rn.metricsSample})
 	mets.m.Store(rn.metrics)
 	backoff := func(pattern, what string) {
@@ -301,13 +313,6 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	proc.backoff.Store(&backoff)
-	inject := func(m *spool.Message, body []byte) error {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_, err := rn.appender.Append(ctx, m, body)
-		return err
-	}
-	proc.inject.Store(&inject)
 	rn.reloader = &reloader{path: opts.ConfigPath, loaded: time.Now(), live: map[string]*config.Block{},
 		removed: map[string]bool{}, apply: rn.apply}
 	if opts.Ready != nil {

@@ -186,6 +186,9 @@ func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, found
 	msgs, rcpts := 0, 0
 	start := time.Now()
 	err := sp.Scan(func(m *spool.Message) error {
+		if sp.MadeHere(m.ID) {
+			return nil // accepted since the start, while the scan began: routed by its taker
+		}
 		if !routeWaiting(ctx, rt, m.ID, m, nil) {
 			return ctx.Err() // stopping: the rest is found at the next start
 		}

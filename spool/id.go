@@ -69,3 +69,9 @@ func (g *idGen) next(now time.Time) ID {
 	copy(id[8:], g.tag[:])
 	return id
 }
+
+// MadeHere reports whether id was made by this Spool since it opened (it
+// carries this run's random tag). The scan at start skips such messages:
+// whoever appended them in this run has routed them already, and routing
+// them twice would deliver them twice.
+func (s *Spool) MadeHere(id ID) bool { return [8]byte(id[8:]) == s.ids.tag }

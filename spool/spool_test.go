@@ -262,3 +262,31 @@ func TestMessageRecipient(t *testing.T) {
 		t.Error("a finished recipient was found")
 	}
 }
+
+// TestMadeHere: a spool knows the messages it appended since it opened,
+// and not those of an earlier run (which the scan at start must route).
+func TestMadeHere(t *testing.T) {
+	fs := vfs.NewMem()
+	s := openMem(t, fs)
+	m, body := testMessage(1)
+	old, err := s.Append(context.Background(), m, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.MadeHere(old) {
+		t.Fatal("a message appended in this run is not MadeHere")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openMem(t, fs)
+	defer s.Close()
+	m, body = testMessage(2)
+	fresh, err := s.Append(context.Background(), m, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MadeHere(old) || !s.MadeHere(fresh) {
+		t.Fatalf("after reopening: MadeHere(old) = %v, MadeHere(fresh) = %v", s.MadeHere(old), s.MadeHere(fresh))
+	}
+}

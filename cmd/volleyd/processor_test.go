@@ -90,6 +90,11 @@ func TestProcessorUnmatched(t *testing.T) {
 		"<feedback-loop-processor>\n forward-unmatched-to abuse-desk@proc.test\n"+
 		" <address-list>\n  address fbl@proc.test\n </address-list>\n</feedback-loop-processor>\n"+
 		"<domain proc.test>\n"+route+"</domain>\n")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("volleyd's log:\n%s", d.logs)
+		}
+	})
 	for _, m := range []struct{ to, text string }{
 		{"bounces@proc.test", "From: Ann <ann@customer.test>\r\nSubject: Re: your newsletter\r\n\r\nPlease call me.\r\n"},
 		{"fbl@proc.test", "From: Bob <bob@customer.test>\r\nSubject: question\r\n\r\nIs this the abuse desk?\r\n"},
@@ -105,7 +110,12 @@ func TestProcessorUnmatched(t *testing.T) {
 	got := savedMessages(t, save, 2)
 	time.Sleep(500 * time.Millisecond) // a third (the report) must not follow
 	if files, _ := filepath.Glob(filepath.Join(save, "*.eml")); len(files) != 2 {
-		t.Fatalf("%d messages at the sink, want 2 (the report consumed)", len(files))
+		var all []string
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			all = append(all, string(b))
+		}
+		t.Fatalf("%d messages at the sink, want 2 (the report consumed):\n%s\nlog:\n%s", len(files), strings.Join(all, "\n----\n"), d.logs)
 	}
 	to := map[string]string{}
 	for _, m := range got {
