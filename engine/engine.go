@@ -156,7 +156,11 @@ func Run(ctx context.Context, opts Options) error {
 	snap := config.NewSnapshot(cfg)
 	rules := &bounceRules{}
 	rules.set(cfg)
-	prep := newPreparer(ctx, cfg, logf)
+	// The preparation workers outlive ctx until the sessions have drained:
+	// a message in preparation when the stop comes still gets its answer.
+	prepCtx, stopPrep := context.WithCancel(context.Background())
+	defer stopPrep()
+	prep := newPreparer(prepCtx, cfg, logf)
 	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits}, Prepare: prep, Health: sp, Logf: logf})
 	if err != nil {
 		return err
@@ -323,6 +327,7 @@ func Run(ctx context.Context, opts Options) error {
 	pickupDone := startPickup(ctx, cfg, rn.appender, logf)
 	<-ctx.Done()
 	drain(g, services, orDefaultDuration(opts.DrainTimeout, 30*time.Second), logf)
+	stopPrep()
 	g.Stop()
 	err = g.Wait()
 	st.close() // after the shards: their last outcomes are recorded
