@@ -11,12 +11,15 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
+	"net"
 	"net/smtp"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/volleymta/volley/internal/dkimpy"
 	"github.com/volleymta/volley/internal/loadgen"
@@ -352,5 +355,92 @@ func TestReloadChecksKeys(t *testing.T) {
 	stored := readSpool(t, d)
 	if len(stored) != 1 || !bytes.HasPrefix(stored[0].body, []byte("DKIM-Signature: ")) {
 		t.Fatalf("after the refused reload the message is not signed with the key in force")
+	}
+}
+
+// slowDNS answers every DNS query NXDOMAIN, the first one only after delay:
+// a name server that keeps a message's checks waiting.
+func slowDNS(t *testing.T, delay time.Duration) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for first := true; ; first = false {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if n < 12 {
+				continue
+			}
+			if first {
+				time.Sleep(delay)
+			}
+			reply := append([]byte(nil), buf[:n]...)
+			reply[2] |= 0x80                    // a response
+			reply[3] = reply[3]&0x70 | 0x80 | 3 // recursion available, NXDOMAIN
+			_, _ = pc.WriteTo(reply, from)
+		}
+	}()
+	return pc.LocalAddr().String()
+}
+
+// sendData sends one message and returns the answer to its DATA (what
+// says whether it was taken), whatever happens to the session after.
+func sendData(addr, from, to, msg string) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write([]byte(msg)); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// TestStopDuringPreparation: SIGTERM while a message waits on its inbound
+// checks: the message still gets its 250, is in the spool, and volleyd
+// exits cleanly (the preparation workers outlive the stop signal until the
+// sessions drain).
+func TestStopDuringPreparation(t *testing.T) {
+	d := startVolleyd(t, "", "name-server "+slowDNS(t, 2*time.Second)+"\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n check-spf-inbound yes\n</source>\n")
+	sent := make(chan error, 1)
+	go func() {
+		sent <- sendData(d.addr, "s@origin.test", "r@x.test", "From: s@origin.test\r\nSubject: x\r\n\r\nbody\r\n")
+	}()
+	time.Sleep(500 * time.Millisecond) // DATA is in, the SPF lookup waits
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-sent:
+		if err != nil {
+			t.Fatalf("the message in preparation at the stop: %v", err)
+		}
+	case <-time.After(peerTimeout):
+		t.Fatal("no answer to the message in preparation")
+	}
+	stored := readSpool(t, d)
+	if len(stored) != 1 {
+		t.Fatalf("spool after the stop: %d messages, want 1", len(stored))
+	}
+	if ar := unfoldField(stored[0].body, "Authentication-Results"); !strings.Contains(ar, "test.example; spf=") {
+		t.Fatalf("the stored message's Authentication-Results: %q", ar)
 	}
 }
