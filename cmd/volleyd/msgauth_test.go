@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/internal/dkimpy"
 	"github.com/volleymta/volley/internal/loadgen"
 	"github.com/volleymta/volley/internal/mailgen"
@@ -442,5 +443,20 @@ func TestStopDuringPreparation(t *testing.T) {
 	}
 	if ar := unfoldField(stored[0].body, "Authentication-Results"); !strings.Contains(ar, "test.example; spf=") {
 		t.Fatalf("the stored message's Authentication-Results: %q", ar)
+	}
+}
+
+// TestAPIInjectSigned: mail injected through the HTTP API is signed as SMTP
+// mail is, once, before it is stored.
+func TestAPIInjectSigned(t *testing.T) {
+	keys := newAuthKeys(t)
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
+		"domain-key s1,origin.test,"+keys.file("rsa.pem")+"\n<domain signed.test>\n dkim-sign yes\n</domain>\n")
+	post(t, "POST", apiURL(t, d)+"/api/v1/inject", api.Inject{From: "s@origin.test", To: []string{"a@signed.test"},
+		Data: "From: s@origin.test\nSubject: by the API\n\nbody\n"}, nil, 200)
+	stored := readSpool(t, d)
+	if len(stored) != 1 || !bytes.HasPrefix(stored[0].body, []byte("DKIM-Signature: ")) ||
+		!strings.Contains(unfoldField(stored[0].body, "DKIM-Signature"), "d=origin.test") {
+		t.Fatalf("the injected message is not signed for origin.test: %d stored", len(stored))
 	}
 }
