@@ -361,13 +361,9 @@ func (rn *Running) apply(cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	bounceTo, probs := buildProcessorSet(cfg.BounceProcessor)
-	if len(probs) > 0 {
-		return fmt.Errorf("engine: <bounce-processor>: %v", probs[0])
-	}
-	fblTo, probs := buildProcessorSet(cfg.FeedbackLoopProcessor)
-	if len(probs) > 0 {
-		return fmt.Errorf("engine: <feedback-loop-processor>: %v", probs[0])
+	bounceTo, fblTo, err := buildProcessorSets(cfg)
+	if err != nil {
+		return err
 	}
 	if err := rn.svc.Reconfigure(cfg); err != nil {
 		return err

@@ -271,16 +271,26 @@ func literalName(s string) bool {
 	return s != "" && !strings.ContainsAny(s, "*?[]\\/")
 }
 
+// buildProcessorSets builds both processor blocks of cfg; a problem in
+// either refuses the config (start or reload).
+func buildProcessorSets(cfg *config.Config) (bounceTo, fblTo *processorSet, err error) {
+	bounceTo, probs := buildProcessorSet(cfg.BounceProcessor)
+	if len(probs) > 0 {
+		return nil, nil, fmt.Errorf("engine: <bounce-processor>: %v", probs[0])
+	}
+	fblTo, probs = buildProcessorSet(cfg.FeedbackLoopProcessor)
+	if len(probs) > 0 {
+		return nil, nil, fmt.Errorf("engine: <feedback-loop-processor>: %v", probs[0])
+	}
+	return bounceTo, fblTo, nil
+}
+
 // configure builds the processor blocks of cfg (a problem in one is a
 // start-up error).
 func (p *processors) configure(cfg *config.Config) error {
-	ps, probs := buildProcessorSet(cfg.BounceProcessor)
-	if len(probs) > 0 {
-		return fmt.Errorf("engine: <bounce-processor>: %v", probs[0])
-	}
-	fs, probs := buildProcessorSet(cfg.FeedbackLoopProcessor)
-	if len(probs) > 0 {
-		return fmt.Errorf("engine: <feedback-loop-processor>: %v", probs[0])
+	ps, fs, err := buildProcessorSets(cfg)
+	if err != nil {
+		return err
 	}
 	p.bounceTo.Store(ps)
 	p.fblTo.Store(fs)

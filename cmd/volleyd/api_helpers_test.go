@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/internal/loadgen"
 	"github.com/volleymta/volley/internal/testbrowser"
 )
@@ -107,6 +108,26 @@ func sendMail(t *testing.T, d *daemon, from string, to []string, headers string)
 	if err := smtp.SendMail(d.addr, nil, from, to, []byte(msg)); err != nil {
 		t.Fatalf("send to %v: %v", to, err)
 	}
+}
+
+// isSuppressed asks d's API (at base) whether addr is suppressed.
+func isSuppressed(t *testing.T, base, addr string) bool {
+	t.Helper()
+	var c api.SuppressionCheck
+	get(t, base+"/api/v1/suppressions/check?address="+addr, &c)
+	return c.Suppressed
+}
+
+// releaseTimed resumes the paused queues once their messages are in and
+// returns how long the sink took to receive n messages, at most limit.
+func releaseTimed(t *testing.T, base string, queues []string, sink *loadgen.Sink, n int64, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for _, q := range queues {
+		post(t, "POST", base+"/api/v1/queues/"+q+"/resume", nil, nil, 200)
+	}
+	waitFor(t, limit, "all delivered", func() bool { return sink.Counters().Messages == n })
+	return time.Since(start)
 }
 
 // waitFor polls cond until it holds or limit passes.

@@ -49,13 +49,8 @@ func TestBounceProcessor(t *testing.T) {
 	if !strings.HasPrefix(rb, "rb,") || !strings.Contains(rb, "bad-mailbox") || !strings.HasPrefix(rs, "rs,") {
 		t.Fatalf("records:\n%s", b)
 	}
-	var c api.SuppressionCheck
-	waitFor(t, peerTimeout, "the hard bounce suppressed", func() bool {
-		get(t, base+"/api/v1/suppressions/check?address=gone@remote.test", &c)
-		return c.Suppressed
-	})
-	get(t, base+"/api/v1/suppressions/check?address=slow@remote.test", &c)
-	if c.Suppressed {
+	waitFor(t, peerTimeout, "the hard bounce suppressed", func() bool { return isSuppressed(t, base, "gone@remote.test") })
+	if isSuppressed(t, base, "slow@remote.test") {
 		t.Fatal("a delay report suppressed its recipient")
 	}
 	if v := metricValue(t, base, `volley_remote_bounces_total{category="bad-mailbox"}`); v != 1 {

@@ -34,11 +34,9 @@ func TestWarmup(t *testing.T) {
 	for i := range n {
 		sendMail(t, d, "s@origin.test", []string{fmt.Sprintf("r%d@warm.test", i)}, "X-Virtual-MTA: v1\r\n")
 	}
-	start := time.Now()
-	post(t, "POST", base+"/api/v1/queues/warm.test/v1/resume", nil, nil, 200)
-	waitFor(t, 20*time.Second, "all delivered", func() bool { return sink.Counters().Messages == n })
+	took := releaseTimed(t, base, []string{"warm.test/v1"}, sink, n, 20*time.Second)
 	// 10/s with a burst of at most 10: 40 take at least 3 s (20/s would take 1.5 s).
-	if took := time.Since(start); took < 2700*time.Millisecond {
+	if took < 2700*time.Millisecond {
 		t.Fatalf("%d messages from a warming source took %v, want >= 3 s at 10/s", n, took)
 	}
 	var ws []api.Warmup
@@ -113,13 +111,9 @@ func TestSourceRates(t *testing.T) {
 	if len(cs) != 1 || cs[0].IP != "127.0.0.1" || cs[0].MaxMsgRate != "600/m" || cs[0].AheadSeconds <= 0 {
 		t.Fatalf("clients: %+v", cs)
 	}
-	start := time.Now()
-	for _, dom := range []string{"a", "b", "c", "d"} {
-		post(t, "POST", base+"/api/v1/queues/"+dom+".rate.test/v1/resume", nil, nil, 200)
-	}
-	waitFor(t, 20*time.Second, "all delivered", func() bool { return sink.Counters().Messages == n })
+	took := releaseTimed(t, base, []string{"a.rate.test/v1", "b.rate.test/v1", "c.rate.test/v1", "d.rate.test/v1"}, sink, n, 20*time.Second)
 	// 10/s over four queues on two shards, burst 10: 40 take at least 3 s.
-	if took := time.Since(start); took < 2700*time.Millisecond {
+	if took < 2700*time.Millisecond {
 		t.Fatalf("%d messages under the vMTA's 10/s took %v", n, took)
 	}
 	var v api.VMTA
