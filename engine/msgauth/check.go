@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-msgauth/authres"
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/emersion/go-msgauth/dmarc"
+	"golang.org/x/net/publicsuffix"
 
 	"github.com/volleymta/volley/engine/msgauth/arc"
 )
@@ -116,9 +117,8 @@ func checkDKIM(msg []byte, lookup func(string) ([]string, error)) []DKIMOutcome 
 	return out
 }
 
-// checkDMARC applies RFC 7489 §3.1 and §6.6: the From domain's policy (or
-// its organisational domain's, found by walking up the labels; without a
-// public suffix list that walk stops at two labels), and a pass when an
+// checkDMARC applies RFC 7489 §3.1 and §6.6: the From domain's policy (or,
+// when it has none, its organisational domain's), and a pass when an
 // aligned DKIM signature or an aligned SPF pass exists.
 func checkDMARC(v *Verdict, lookup func(string) ([]string, error)) authres.ResultValue {
 	if v.Author == "" {
@@ -144,22 +144,19 @@ func checkDMARC(v *Verdict, lookup func(string) ([]string, error)) authres.Resul
 	return authres.ResultFail
 }
 
+// lookupPolicy is RFC 7489 §6.6.3: the record at _dmarc.DOMAIN, else at
+// the organisational domain's, never at the labels in between.
 func lookupPolicy(domain string, lookup func(string) ([]string, error)) (*dmarc.Record, error) {
 	opts := &dmarc.LookupOptions{LookupTXT: lookup}
 	rec, err := dmarc.LookupWithOptions(domain, opts)
-	for d := domain; errors.Is(err, dmarc.ErrNoPolicy); {
-		i := strings.IndexByte(d, '.')
-		if i < 0 || strings.Count(d, ".") < 2 {
-			break
-		}
-		d = d[i+1:]
-		rec, err = dmarc.LookupWithOptions(d, opts)
+	if org := orgDomain(domain); errors.Is(err, dmarc.ErrNoPolicy) && org != strings.ToLower(domain) {
+		rec, err = dmarc.LookupWithOptions(org, opts)
 	}
 	return rec, err
 }
 
-// aligned: strict means the same domain; relaxed (the default) that one is
-// the other or a subdomain of it, or both share their last two labels.
+// aligned: strict means the same domain; relaxed (the default) the same
+// organisational domain.
 func aligned(d, author string, mode dmarc.AlignmentMode) bool {
 	d, author = strings.ToLower(d), strings.ToLower(author)
 	if d == author {
@@ -171,13 +168,15 @@ func aligned(d, author string, mode dmarc.AlignmentMode) bool {
 	return orgDomain(d) == orgDomain(author)
 }
 
+// orgDomain is RFC 7489 §3.2's organisational domain: one label below the
+// longest public suffix (the Public Suffix List, private entries
+// included, as OpenDMARC reads it), so that bank.co.uk and evil.co.uk
+// are two organisations, not one "co.uk". A name that is itself a public
+// suffix, or has one label, is its own.
 func orgDomain(d string) string {
-	i := strings.LastIndexByte(d, '.')
-	if i < 0 {
-		return d
-	}
-	if j := strings.LastIndexByte(d[:i], '.'); j >= 0 {
-		return d[j+1:]
+	d = strings.ToLower(strings.TrimSuffix(d, "."))
+	if org, err := publicsuffix.EffectiveTLDPlusOne(d); err == nil {
+		return org
 	}
 	return d
 }

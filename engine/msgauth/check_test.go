@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/emersion/go-msgauth/authres"
+	"github.com/emersion/go-msgauth/dmarc"
 
 	"github.com/volleymta/volley/engine/config"
 )
@@ -101,5 +102,67 @@ func TestHeaderFormat(t *testing.T) {
 	}
 	if ri := v.ResInfo(); strings.Contains(ri, " arc=") || !strings.HasPrefix(ri, "spf=pass") {
 		t.Errorf("ResInfo %q", ri)
+	}
+}
+
+// TestOrgDomain: RFC 7489 §3.2's organisational domain comes from the
+// Public Suffix List, so names under a multi-label suffix (co.uk, a private
+// entry such as github.io) are separate organisations.
+func TestOrgDomain(t *testing.T) {
+	for in, want := range map[string]string{
+		"example.org":           "example.org",
+		"mail.news.example.org": "example.org",
+		"Mail.Example.ORG.":     "example.org",
+		"mail.bank.co.uk":       "bank.co.uk",
+		"co.uk":                 "co.uk",
+		"alice.github.io":       "alice.github.io",
+		"sub.nodmarc.test":      "nodmarc.test",
+		"localhost":             "localhost",
+	} {
+		if got := orgDomain(in); got != want {
+			t.Errorf("orgDomain(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if aligned("evil.co.uk", "bank.co.uk", dmarc.AlignmentRelaxed) {
+		t.Error("evil.co.uk is aligned with bank.co.uk: one registrant could pass DMARC as another")
+	}
+	if !aligned("mail.bank.co.uk", "bank.co.uk", dmarc.AlignmentRelaxed) || aligned("mail.bank.co.uk", "bank.co.uk", dmarc.AlignmentStrict) {
+		t.Error("mail.bank.co.uk: want aligned with bank.co.uk when relaxed only")
+	}
+}
+
+// TestDMARCUnderMultiLabelSuffix: a signature of another registrant under
+// the same public suffix does not make a From domain pass; the From
+// domain's policy is found at its organisational domain (bank.co.uk), not
+// one label higher, and the labels in between are not asked.
+func TestDMARCUnderMultiLabelSuffix(t *testing.T) {
+	keys := newTestKeys(t)
+	r := keys.resolver
+	r.txt["_dmarc.bank.co.uk"] = []string{"v=DMARC1; p=reject"}
+	r.txt["_dmarc.co.uk"] = []string{"v=DMARC1; p=none"} // must never be read
+	from := strings.Replace(testMsg, "alice@example.org", "alice@news.bank.co.uk", 1)
+	sig, err := Sign([]byte(from), config.DomainKey{Selector: "ed", Domain: "evil.co.uk"}, keys.ed, SignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.txt["ed._domainkey.evil.co.uk"] = r.txt["ed._domainkey.example.org"]
+	signed := append(sig, from...)
+	v := Check(context.Background(), r, signed, Envelope{netip.MustParseAddr("127.0.0.2"), "mx", "a@x.test"}, Checks{DKIM: true})
+	if len(v.DKIM) != 1 || v.DKIM[0].Value != authres.ResultPass {
+		t.Fatalf("evil.co.uk's signature: %+v, want one pass", v.DKIM)
+	}
+	if v.DMARC != authres.ResultFail {
+		t.Errorf("From news.bank.co.uk signed by evil.co.uk: dmarc=%s, want fail (bank.co.uk's policy, no aligned pass)", v.DMARC)
+	}
+	var asked []string
+	lookup := func(name string) ([]string, error) {
+		asked = append(asked, name)
+		return r.LookupTXT(context.Background(), name)
+	}
+	if _, err := lookupPolicy("dept.news.bank.co.uk", lookup); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"_dmarc.dept.news.bank.co.uk", "_dmarc.bank.co.uk"}; strings.Join(asked, " ") != strings.Join(want, " ") {
+		t.Errorf("asked %v, want %v", asked, want)
 	}
 }
