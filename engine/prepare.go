@@ -113,7 +113,7 @@ func planFor(cfg *config.Config, src *config.SourceSettings, m *spool.Message, c
 		last = d
 		s := cfg.Effective(d, m.VMTA)
 		pl.seal = pl.seal || s.ARCSeal
-		if s.DKIMSign == "yes" && !pl.sign {
+		if (s.DKIM.Sign == "yes" || s.SecondDKIM.Sign == "yes") && !pl.sign {
 			pl.sign, pl.signWith = true, s
 		}
 	}
@@ -168,22 +168,40 @@ func (p *preparer) prepare(ctx context.Context, j *inbound.PrepareJob) ([]byte, 
 		msg = concat(set, msg)
 	}
 	if pl.sign {
-		s := pl.signWith
-		domain := msgauth.IdentityDomain(msg, s.DKIMIdentity)
-		k, signer, ok := cfg.DKIMKey(m.VMTA, domain)
-		if ok {
-			var err error
-			sig, err = msgauth.Sign(msg, k, signer, msgauth.SignOptions{Headers: s.DKIMHeaders,
-				HeaderCanon: s.DKIMHeadersCanon, BodyCanon: s.DKIMBodyCanon})
+		// Both signatures sign the message as it is before either: neither
+		// covers the other.
+		for _, o := range [2]*config.DKIMOptions{&pl.signWith.SecondDKIM, &pl.signWith.DKIM} {
+			if o.Sign != "yes" {
+				continue
+			}
+			one, err := p.sign(cfg, m, msg, o)
 			if err != nil {
 				return nil, err
 			}
-		} else {
-			p.logf("dkim: no domain-key fits From domain %s (virtual-mta %s): a message from %s goes unsigned",
-				orDefault(domain, "(none)"), orDefault(m.VMTA, "(default)"), m.Origin)
+			sig = append(sig, one...)
 		}
 	}
 	return concat(sig, msg), nil
+}
+
+// sign makes one DKIM-Signature field as o says, for o's identity or, when
+// no domain-key fits that, its dkim-identity-fallback; nil (and a log line)
+// when neither has a key.
+func (p *preparer) sign(cfg *config.Config, m *spool.Message, msg []byte, o *config.DKIMOptions) ([]byte, error) {
+	identity := o.Identity
+	domain := msgauth.IdentityDomain(msg, identity)
+	k, signer, ok := cfg.DKIMKey(m.VMTA, domain)
+	if !ok && o.IdentityFallback != "" {
+		identity = o.IdentityFallback
+		k, signer, ok = cfg.DKIMKey(m.VMTA, msgauth.IdentityDomain(msg, identity))
+	}
+	if !ok {
+		p.logf("dkim: no domain-key fits %s (virtual-mta %s): a message from %s goes without that signature",
+			orDefault(domain, "(no domain)"), orDefault(m.VMTA, "(default)"), m.Origin)
+		return nil, nil
+	}
+	return msgauth.Sign(msg, k, signer, msgauth.SignOptions{Headers: o.Headers, HeaderCanon: o.HeadersCanon,
+		BodyCanon: o.BodyCanon, Expire: o.ExpireAfter, OverSign: o.DisallowAddingHeaders, AUID: identity})
 }
 
 // seal adds an ARC set; a message it cannot seal (no key, a chain already

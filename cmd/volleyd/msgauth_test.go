@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -177,6 +178,86 @@ func TestDKIMSignedMessagesVerifyInDKIMPy(t *testing.T) {
 	}
 }
 
+// TestDKIMSecondSignatureAndOptions: PowerMTA's dkim-* options beyond the
+// basics, as dkimpy sees them at the receiver: a second signature for the
+// ESP's fixed identity (second-dkim-identity, i=), the customer's
+// signature by the key of a parent domain (From news.customer.test, key for
+// customer.test), dkim-identity-fallback for a From without a key,
+// dkim-expire-after (x=), and dkim-disallow-adding-headers (a To added on
+// the way breaks the signature that over-signs To, not the other).
+func TestDKIMSecondSignatureAndOptions(t *testing.T) {
+	dkimpy.Require(t)
+	keys := newAuthKeys(t)
+	save := t.TempDir()
+	host, port := serveSink(t, loadgen.NewSink(loadgen.SinkOptions{Save: save}))
+	d := startVolleyd(t, "", "<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n"+
+		"domain-key brand,customer.test,"+keys.file("ed.key")+"\n"+
+		"domain-key esp,esp.test,"+keys.file("rsa.pem")+"\n"+
+		"<domain sink.test>\n dkim-sign yes\n dkim-expire-after 7d\n dkim-identity-fallback @customer.test\n"+
+		" dkim-disallow-adding-headers From,Subject,To\n"+
+		" second-dkim-sign yes\n second-dkim-identity bounce@esp.test\n"+
+		" smtp-hosts ["+host+"]:"+port+"\n</domain>\n")
+	var msgs [][]byte
+	for i := range 10 {
+		from := "news.customer.test"
+		if i%5 == 4 {
+			from = "nokey.test" // signed through the fallback identity
+		}
+		msgs = append(msgs, fmt.Appendf(nil, "From: Shop <offers@%s>\r\nTo: r@sink.test\r\nSubject: offer %d\r\n"+
+			"Message-ID: <%d@%s>\r\n\r\nBody %d\r\n.dot line\r\n", from, i, i, from, i))
+	}
+	sendAll(t, d.addr, "r@sink.test", msgs)
+	got := savedMessages(t, save, len(msgs))
+	dns := dkimpy.Keys{"brand._domainkey.customer.test": keys.edTXT, "esp._domainkey.esp.test": keys.rsaTXT}
+	var tampered [][]byte
+	for _, m := range got {
+		tampered = append(tampered, append([]byte("To: someone-else@example.test\r\n"), m...))
+	}
+	res, err := dkimpy.VerifyResults(append(got, tampered...), dns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range got {
+		sigs := unfoldFields(m, "DKIM-Signature")
+		if len(sigs) != 2 {
+			t.Fatalf("message %d has %d signatures, want 2:\n%s", i, len(sigs), m)
+		}
+		esp, cust := sigs[0], sigs[1] // the second signature is on top
+		if !strings.Contains(esp, "d=esp.test") || !strings.Contains(esp, "i=bounce@esp.test") || strings.Contains(esp, "x=") {
+			t.Errorf("message %d: ESP signature %q, want d=esp.test, i=bounce@esp.test, no x=", i, esp)
+		}
+		wantI := i%5 == 4 // the fallback identity is an address: i=@customer.test
+		if !strings.Contains(cust, "d=customer.test") || strings.Contains(cust, "i=@customer.test") != wantI {
+			t.Errorf("message %d: customer signature %q, want d=customer.test (the parent's key), i= only for the fallback", i, cust)
+		}
+		if tt, xx := tagInt(t, cust, "t"), tagInt(t, cust, "x"); xx-tt != 7*24*3600 {
+			t.Errorf("message %d: x - t = %d s, want 7 days", i, xx-tt)
+		}
+		if r := res[i]; !r.OK || len(r.Signatures) != 2 {
+			t.Errorf("message %d: dkimpy %+v, want both signatures to verify:\n%s\n%s", i, r.Signatures, m, r.Log)
+		}
+		if r := res[len(got)+i]; len(r.Signatures) != 2 || !r.Signatures[0] || r.Signatures[1] {
+			t.Errorf("message %d with a To added: dkimpy %v, want the ESP's to verify and the customer's (To over-signed) to fail", i, r.Signatures)
+		}
+	}
+}
+
+// tagInt reads a numeric tag (t=, x=) of a signature.
+func tagInt(t *testing.T, sig, tag string) int64 {
+	t.Helper()
+	for _, p := range strings.Split(sig, ";") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && k == tag {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				t.Fatalf("%s=%q: %v", tag, v, err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no %s= in %q", tag, sig)
+	return 0
+}
+
 // TestDKIMSignedBeforeCommit: the stored message already carries its
 // signature (signed once, not per delivery attempt), and a domain-key
 // line that does not fit the From domain leaves the message unsigned.
@@ -207,7 +288,7 @@ func TestDKIMSignedBeforeCommit(t *testing.T) {
 			t.Errorf("signature not for origin.test:\n%s", m.body)
 		}
 	}
-	if !strings.Contains(d.logs.String(), "no domain-key fits From domain other.test") {
+	if !strings.Contains(d.logs.String(), "no domain-key fits other.test") {
 		t.Errorf("the unsigned message is not logged:\n%s", d.logs)
 	}
 }
@@ -314,10 +395,20 @@ func txtStrings(s string) string {
 
 // unfoldField is the first field named name in msg's header, unfolded.
 func unfoldField(msg []byte, name string) string {
+	if all := unfoldFields(msg, name); len(all) > 0 {
+		return all[0]
+	}
+	return ""
+}
+
+// unfoldFields is every field named name in msg's header, top first,
+// continuation lines joined with a space.
+func unfoldFields(msg []byte, name string) []string {
 	head := string(msg)
 	if i := strings.Index(head, "\r\n\r\n"); i >= 0 {
 		head = head[:i+2]
 	}
+	var out []string
 	lines := strings.Split(head, "\r\n")
 	for i, l := range lines {
 		if !strings.HasPrefix(strings.ToLower(l), strings.ToLower(name)+":") {
@@ -330,9 +421,9 @@ func unfoldField(msg []byte, name string) string {
 			}
 			field += " " + strings.TrimSpace(c)
 		}
-		return field
+		out = append(out, field)
 	}
-	return ""
+	return out
 }
 
 // TestReloadChecksKeys: a reload reads the key files again; a key that

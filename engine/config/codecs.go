@@ -365,6 +365,63 @@ var cAddDate = cEnum("no", "yes", "override")
 
 var cDKIMSign = cEnum("no", "yes", "if-x-dkim-options-present")
 
+// defaultDKIM is PowerMTA's dkim-* defaults, for both signatures.
+var defaultDKIM = DKIMOptions{Sign: "no", Algorithm: "rsa-sha256", BodyCanon: "relaxed", HeadersCanon: "relaxed",
+	Identity: "sender-or-from", AddTimestamp: true, QueryMethod: "dns/txt"}
+
+// cDKIMIdentity is dkim-identity: sender-or-from, from, sender, or a fixed
+// identity (cDKIMFallback's forms).
+var cDKIMIdentity = codec[string]{
+	parse: func(s string) (string, error) {
+		switch l := strings.ToLower(s); l {
+		case "sender-or-from", "from", "sender":
+			return l, nil
+		}
+		return cDKIMFallback.parse(s)
+	},
+	format: func(s string) string { return s },
+}
+
+// cDKIMFallback is a fixed signing identity: an address (user@domain or
+// @domain) or a domain.
+var cDKIMFallback = codec[string]{
+	parse: func(s string) (string, error) {
+		d := s[strings.LastIndexByte(s, '@')+1:]
+		if d == "" || strings.ContainsAny(s, " \t,;<>\"") || !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+			return "", errExpected("sender-or-from, from, sender, an address (user@domain or @domain) or a domain", s)
+		}
+		return strings.ToLower(s), nil
+	},
+	format: func(s string) string { return s },
+}
+
+// cDKIMTimestamp is dkim-add-timestamp. go-msgauth's signer always writes
+// t= (the signing time), so "no" would be a setting not honoured: refused.
+var cDKIMTimestamp = codec[bool]{
+	parse: func(s string) (bool, error) {
+		b, err := ParseBool(s)
+		if err == nil && !b {
+			return false, errors.New("not supported: Volley always writes t= (the signing time); delete the line")
+		}
+		return b, err
+	},
+	format: cBool.format,
+}
+
+// cDKIMBodyLimit is dkim-add-body-limit. l= lets anyone append text to a
+// signed body and keep the signature valid (RFC 6376 §8.2); Volley does not
+// write it, so "yes" is refused.
+var cDKIMBodyLimit = codec[bool]{
+	parse: func(s string) (bool, error) {
+		b, err := ParseBool(s)
+		if err == nil && b {
+			return false, errors.New("not supported: Volley does not write l= (it lets anyone append to a signed body, RFC 6376 §8.2); delete the line")
+		}
+		return b, err
+	},
+	format: cBool.format,
+}
+
 // cAPIKey is an http-api-key: PowerMTA accepts 32 to 128 characters.
 var cAPIKey = codec[string]{
 	parse: func(s string) (string, error) {

@@ -333,7 +333,39 @@ func dEnum(name string, c codec[string], f func(*DomainSettings) *string) dirEnt
 }
 
 func domainDirectives() []dirEntry {
-	return append(domainShapingDirectives(), domainProtocolDirectives()...)
+	t := append(domainShapingDirectives(), domainProtocolDirectives()...)
+	t = append(t, dkimDirectives("dkim-", func(d *DomainSettings) *DKIMOptions { return &d.DKIM })...)
+	return append(t, dkimDirectives("second-dkim-", func(d *DomainSettings) *DKIMOptions { return &d.SecondDKIM })...)
+}
+
+// dkimDirectives are one signature's lines, each name prefix+suffix:
+// PowerMTA names the second signature's lines as the first's with
+// "second-" in front.
+func dkimDirectives(prefix string, o func(*DomainSettings) *DKIMOptions) []dirEntry {
+	on := func(t *target) *DKIMOptions { return o(t.dom) }
+	str := func(name string, c codec[string], f func(*DKIMOptions) *string) dirEntry {
+		return row(prefix+name, bDomain, fld(on, c, f))
+	}
+	flag := func(name string, c codec[bool], f func(*DKIMOptions) *bool) dirEntry {
+		return row(prefix+name, bDomain, fld(on, c, f))
+	}
+	list := func(name string, f func(*DKIMOptions) *[]string) dirEntry {
+		return row(prefix+name, bDomain, fld(on, cList, f))
+	}
+	return []dirEntry{
+		str("sign", cDKIMSign, func(d *DKIMOptions) *string { return &d.Sign }),
+		str("algorithm", cEnum("rsa-sha256", "rsa-sha1"), func(d *DKIMOptions) *string { return &d.Algorithm }),
+		list("headers", func(d *DKIMOptions) *[]string { return &d.Headers }),
+		str("body-canon", cEnum("relaxed", "simple"), func(d *DKIMOptions) *string { return &d.BodyCanon }),
+		str("headers-canon", cEnum("relaxed", "simple"), func(d *DKIMOptions) *string { return &d.HeadersCanon }),
+		str("identity", cDKIMIdentity, func(d *DKIMOptions) *string { return &d.Identity }),
+		str("identity-fallback", cDKIMFallback, func(d *DKIMOptions) *string { return &d.IdentityFallback }),
+		row(prefix+"expire-after", bDomain, fld(on, cIntervalNever, func(d *DKIMOptions) *time.Duration { return &d.ExpireAfter })),
+		list("disallow-adding-headers", func(d *DKIMOptions) *[]string { return &d.DisallowAddingHeaders }),
+		flag("add-timestamp", cDKIMTimestamp, func(d *DKIMOptions) *bool { return &d.AddTimestamp }),
+		flag("add-body-limit", cDKIMBodyLimit, func(d *DKIMOptions) *bool { return &d.AddBodyLimit }),
+		str("query-method", cEnum("dns/txt"), func(d *DKIMOptions) *string { return &d.QueryMethod }),
+	}
 }
 
 // domainShapingDirectives are the limits, rates, retry and backoff settings (reference §2.5).
@@ -394,11 +426,6 @@ func domainProtocolDirectives() []dirEntry {
 		dBool("require-starttls", func(d *DomainSettings) *bool { return &d.RequireStartTLS }),
 		dBool("use-dane", func(d *DomainSettings) *bool { return &d.UseDANE }),
 		dBool("reuse-ssl-session", func(d *DomainSettings) *bool { return &d.ReuseSSLSession }),
-		dEnum("dkim-sign", cDKIMSign, func(d *DomainSettings) *string { return &d.DKIMSign }),
-		dEnum("dkim-algorithm", cEnum("rsa-sha256", "rsa-sha1"), func(d *DomainSettings) *string { return &d.DKIMAlgorithm }),
-		row("dkim-headers", bDomain, fld(onDom, cList, func(d *DomainSettings) *[]string { return &d.DKIMHeaders })),
-		dEnum("dkim-body-canon", cEnum("relaxed", "simple"), func(d *DomainSettings) *string { return &d.DKIMBodyCanon }),
-		dEnum("dkim-headers-canon", cEnum("relaxed", "simple"), func(d *DomainSettings) *string { return &d.DKIMHeadersCanon }),
 		dEnum("dsn-format", cEnum("standard", "plain-text"), func(d *DomainSettings) *string { return &d.DSNFormat }),
 		row("max-cold-virtual-mta-msg", bDomain, fld(onDom, cColdRate, func(d *DomainSettings) *Rate { return &d.MaxColdVirtualMTAMsg })),
 		dEnum("type", cEnum("smtp", "discard"), func(d *DomainSettings) *string { return &d.Type }),
@@ -427,7 +454,6 @@ func domainProtocolDirectives() []dirEntry {
 		dBool("check-spf-outbound", func(d *DomainSettings) *bool { return &d.CheckSPFOutbound }),
 		dBool("track-recipient-events", func(d *DomainSettings) *bool { return &d.TrackRecipientEvents }),
 		dInt("max-events-recorded", func(d *DomainSettings) *int { return &d.MaxEventsRecorded }),
-		dStr("dkim-identity", func(d *DomainSettings) *string { return &d.DKIMIdentity }),
 		dStr("smtp-tls-ca-file", func(d *DomainSettings) *string { return &d.SMTPTLSCAFile }),
 		dStr("smtp-tls-ciphers", func(d *DomainSettings) *string { return &d.SMTPTLSCiphers }),
 		dBool("dk-sign", func(d *DomainSettings) *bool { return &d.DKSign }),
@@ -516,16 +542,13 @@ func defaultDomain() DomainSettings {
 		SMTP553MeansInvalidMailbox: true,
 		UseStartTLS:                true,
 		UseDANE:                    true,
-		DKIMSign:                   "no",
-		DKIMAlgorithm:              "rsa-sha256",
-		DKIMBodyCanon:              "relaxed",
-		DKIMHeadersCanon:           "relaxed",
+		DKIM:                       defaultDKIM,
+		SecondDKIM:                 defaultDKIM,
 		DSNFormat:                  "standard",
 		Type:                       "smtp",
 		RetryAfterDNSError:         time.Minute,
 		AllowCancelDuringTransfer:  true,
 		MaxEventsRecorded:          10,
-		DKIMIdentity:               "sender-or-from",
 		SMTPTLSCiphers:             "HIGH:!ADH:@STRENGTH",
 	}
 }

@@ -158,21 +158,28 @@ func (c *Config) keyLists(vmta string) [][]DomainKey {
 }
 
 // DKIMKey picks the key that signs mail from domain (the signing identity's
-// domain, lower case) sent through vmta: a domain-key line for that domain,
-// the vMTA's or pool's before the top level's, else a "*" line, which signs as
+// domain, lower case) sent through vmta: the first domain-key line whose
+// domain is that domain or a parent of it (PowerMTA's rule; it signs as
+// its own domain, which relaxed DMARC alignment accepts), the vMTA's or
+// pool's lines before the top level's; else a "*" line, which signs as
 // domain itself. ok is false when none fits or its key is not loaded.
 func (c *Config) DKIMKey(vmta, domain string) (k DomainKey, signer crypto.Signer, ok bool) {
 	lists := c.keyLists(vmta)
-	for _, want := range [2]string{domain, "*"} {
-		for _, l := range lists {
-			for _, dk := range l {
-				if dk.Domain != want {
-					continue
-				}
-				if s := c.keys[dk.File]; s != nil {
-					dk.Domain = domain
-					return dk, s, true
-				}
+	for _, l := range lists {
+		for _, dk := range l {
+			if dk.Domain == "*" || !(domain == dk.Domain || strings.HasSuffix(domain, "."+dk.Domain)) {
+				continue
+			}
+			if s := c.keys[dk.File]; s != nil {
+				return dk, s, true
+			}
+		}
+	}
+	for _, l := range lists {
+		for _, dk := range l {
+			if s := c.keys[dk.File]; dk.Domain == "*" && s != nil {
+				dk.Domain = domain
+				return dk, s, true
 			}
 		}
 	}

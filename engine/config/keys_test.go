@@ -136,8 +136,8 @@ func TestLoadKeysProblems(t *testing.T) {
 	}
 }
 
-// TestDKIMKeyChoice: the vMTA's line before the top level's, an exact
-// domain before "*", which signs as the message's domain.
+// TestDKIMKeyChoice: the vMTA's line before the top level's, the domain or
+// a parent of it before "*", which signs as the message's domain.
 func TestDKIMKeyChoice(t *testing.T) {
 	dir := t.TempDir()
 	keyFiles(t, dir, map[string][]byte{"k.pem": rsaPEM(t, 1024, false)})
@@ -153,6 +153,9 @@ func TestDKIMKeyChoice(t *testing.T) {
 		{"p", "a.test", "pool", "a.test"},
 		{"", "a.test", "top", "a.test"},
 		{"v", "b.test", "any", "b.test"},
+		{"v", "news.a.test", "mine", "a.test"}, // a parent's key signs as the parent
+		{"", "x.news.a.test", "top", "a.test"},
+		{"", "aa.test", "any", "aa.test"}, // a.test is no parent of aa.test
 	} {
 		k, _, ok := c.DKIMKey(tc.vmta, tc.domain)
 		if !ok || k.Selector != tc.sel || k.Domain != tc.d {

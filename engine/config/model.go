@@ -438,27 +438,27 @@ type DomainSettings struct {
 	RetryUponNewMail              bool
 	SMTPPatternList               string
 	// SMTPHosts is smtp-hosts (or old route): levels separated by ';', hosts in a level by ','.
-	SMTPHosts                                [][]string
-	DefaultSMTPPort                          int           // default 25
-	ConnectTimeout                           time.Duration // default 2m
-	SMTPGreetingTimeout                      time.Duration // default 5m
-	DataSendTimeout                          time.Duration // default 3m
-	SMTPDataTerminationTimeout               time.Duration // default 10m
-	ConnectionIdleTimeout                    time.Duration
-	SMTPOutRampupInterval                    time.Duration
-	BounceUponNoMX                           bool
-	BounceUpon5xxGreeting                    bool // default yes
-	SMTP421MeansMXUnavailable                bool
-	SMTP553MeansInvalidMailbox               bool // default yes
-	UseStartTLS                              bool // default yes
-	RequireStartTLS                          bool
-	UseDANE                                  bool // default yes
-	ReuseSSLSession                          bool
-	DKIMSign                                 string // no (default), yes, if-x-dkim-options-present
-	DKIMAlgorithm                            string // rsa-sha256 (default) or rsa-sha1
-	DKIMHeaders                              []string
-	DKIMBodyCanon                            string // relaxed (default) or simple
-	DKIMHeadersCanon                         string // relaxed (default) or simple
+	SMTPHosts                  [][]string
+	DefaultSMTPPort            int           // default 25
+	ConnectTimeout             time.Duration // default 2m
+	SMTPGreetingTimeout        time.Duration // default 5m
+	DataSendTimeout            time.Duration // default 3m
+	SMTPDataTerminationTimeout time.Duration // default 10m
+	ConnectionIdleTimeout      time.Duration
+	SMTPOutRampupInterval      time.Duration
+	BounceUponNoMX             bool
+	BounceUpon5xxGreeting      bool // default yes
+	SMTP421MeansMXUnavailable  bool
+	SMTP553MeansInvalidMailbox bool // default yes
+	UseStartTLS                bool // default yes
+	RequireStartTLS            bool
+	UseDANE                    bool // default yes
+	ReuseSSLSession            bool
+	// DKIM is the dkim-* lines: the signature Volley adds (PowerMTA
+	// §3.3.10.19-30); SecondDKIM the second-dkim-* lines, a second
+	// signature for another identity (§10.6.4), as an ESP signs its own
+	// domain beside its customer's.
+	DKIM, SecondDKIM                         DKIMOptions
 	DSNFormat                                string // standard (default) or plain-text
 	MaxColdVirtualMTAMsg                     Rate   // default 0/d
 	Type                                     string // smtp (default) or discard
@@ -486,8 +486,7 @@ type DomainSettings struct {
 	UseUnencryptedPlainAuth                  bool
 	CheckSPFOutbound                         bool
 	TrackRecipientEvents                     bool
-	MaxEventsRecorded                        int    // default 10
-	DKIMIdentity                             string // default sender-or-from
+	MaxEventsRecorded                        int // default 10
 	SMTPTLSCAFile                            string
 	SMTPTLSCiphers                           string // default HIGH:!ADH:@STRENGTH
 	// DKSign is the legacy DomainKeys dk-sign; accepted so old configs load, not acted on.
@@ -496,4 +495,26 @@ type DomainSettings struct {
 	ARCSeal bool          // Volley
 
 	backoffMsgRateSet bool
+}
+
+// DKIMOptions say whether and how one DKIM signature is made.
+type DKIMOptions struct {
+	Sign         string   // no (default), yes, if-x-dkim-options-present
+	Algorithm    string   // rsa-sha256 (default) or rsa-sha1 (signed as rsa-sha256: RFC 8301)
+	Headers      []string // h=; nil: the signer's default list
+	BodyCanon    string   // relaxed (default) or simple
+	HeadersCanon string   // relaxed (default) or simple
+	// Identity is whose domain signs: sender-or-from (default), from,
+	// sender, or a fixed address (i= is then that address) or domain.
+	Identity string
+	// IdentityFallback signs for this address or domain when no domain-key
+	// fits Identity.
+	IdentityFallback string
+	ExpireAfter      time.Duration // x= is the signing time plus this; 0 (never): no x=
+	// DisallowAddingHeaders are signed once more than present, so that
+	// adding one breaks the signature; nil: From and Subject.
+	DisallowAddingHeaders []string
+	AddTimestamp          bool   // t=; always yes (the signer writes it)
+	AddBodyLimit          bool   // l=; always no (RFC 6376 §8.2)
+	QueryMethod           string // q=; dns/txt, the only one defined
 }

@@ -154,11 +154,11 @@ var directiveCases = []dcase{
 	{"domain", "use-starttls no", func(c *Config) any { return dom(c).UseStartTLS }, false, "x"},
 	{"domain", "require-starttls yes", func(c *Config) any { return dom(c).RequireStartTLS }, true, "x"},
 	{"domain", "use-dane no", func(c *Config) any { return dom(c).UseDANE }, false, "x"},
-	{"domain", "dkim-sign yes", func(c *Config) any { return dom(c).DKIMSign }, "yes", "always"},
-	{"domain", "dkim-algorithm rsa-sha1", func(c *Config) any { return dom(c).DKIMAlgorithm }, "rsa-sha1", "md5"},
-	{"domain", "dkim-headers From,To,Subject", func(c *Config) any { return dom(c).DKIMHeaders }, []string{"From", "To", "Subject"}, ""},
-	{"domain", "dkim-body-canon simple", func(c *Config) any { return dom(c).DKIMBodyCanon }, "simple", "loose"},
-	{"domain", "dkim-headers-canon simple", func(c *Config) any { return dom(c).DKIMHeadersCanon }, "simple", "loose"},
+	{"domain", "dkim-sign yes", func(c *Config) any { return dom(c).DKIM.Sign }, "yes", "always"},
+	{"domain", "dkim-algorithm rsa-sha1", func(c *Config) any { return dom(c).DKIM.Algorithm }, "rsa-sha1", "md5"},
+	{"domain", "dkim-headers From,To,Subject", func(c *Config) any { return dom(c).DKIM.Headers }, []string{"From", "To", "Subject"}, ""},
+	{"domain", "dkim-body-canon simple", func(c *Config) any { return dom(c).DKIM.BodyCanon }, "simple", "loose"},
+	{"domain", "dkim-headers-canon simple", func(c *Config) any { return dom(c).DKIM.HeadersCanon }, "simple", "loose"},
 	{"domain", "dsn-format plain-text", func(c *Config) any { return dom(c).DSNFormat }, "plain-text", "html"},
 	{"domain", "max-cold-virtual-mta-msg 2000/day", func(c *Config) any { return dom(c).MaxColdVirtualMTAMsg }, Rate{2000, 24 * time.Hour}, "x"},
 	{"domain", "type discard", func(c *Config) any { return dom(c).Type }, "discard", "pipe"},
@@ -166,7 +166,21 @@ var directiveCases = []dcase{
 	{"domain", "retry-after-dns-error 2m", func(c *Config) any { return dom(c).RetryAfterDNSError }, 2 * time.Minute, "x"},
 	{"domain", "max-msg-per-hour 500", func(c *Config) any { return dom(c).MaxMsgRate }, Rate{500, time.Hour}, "x"},
 	{"domain", "backoff-max-msg-per-hour 50", func(c *Config) any { return dom(c).BackoffMaxMsgRate }, Rate{50, time.Hour}, "x"},
-	{"domain", "dkim-identity sender", func(c *Config) any { return dom(c).DKIMIdentity }, "sender", ""},
+	{"domain", "dkim-identity sender", func(c *Config) any { return dom(c).DKIM.Identity }, "sender", "nodot"},
+	{"domain", "dkim-identity Mailer@ESP.example", func(c *Config) any { return dom(c).DKIM.Identity }, "mailer@esp.example", "a@"},
+	{"domain", "dkim-identity @esp.example", func(c *Config) any { return dom(c).DKIM.Identity }, "@esp.example", "a b@esp.example"},
+	{"domain", "dkim-identity-fallback esp.example", func(c *Config) any { return dom(c).DKIM.IdentityFallback }, "esp.example", "from"},
+	{"domain", "dkim-expire-after 7d", func(c *Config) any { return dom(c).DKIM.ExpireAfter }, 7 * 24 * time.Hour, "soon"},
+	{"domain", "dkim-expire-after never", func(c *Config) any { return dom(c).DKIM.ExpireAfter }, time.Duration(0), "x"},
+	{"domain", "dkim-disallow-adding-headers From,To", func(c *Config) any { return dom(c).DKIM.DisallowAddingHeaders }, []string{"From", "To"}, "From,,To"},
+	{"domain", "dkim-add-timestamp yes", func(c *Config) any { return dom(c).DKIM.AddTimestamp }, true, "maybe"},
+	{"domain", "dkim-add-body-limit no", func(c *Config) any { return dom(c).DKIM.AddBodyLimit }, false, "maybe"},
+	{"domain", "dkim-query-method dns/txt", func(c *Config) any { return dom(c).DKIM.QueryMethod }, "dns/txt", "http"},
+	{"domain", "second-dkim-sign yes", func(c *Config) any { return dom(c).SecondDKIM.Sign }, "yes", "always"},
+	{"domain", "second-dkim-identity @esp.example", func(c *Config) any { return dom(c).SecondDKIM.Identity }, "@esp.example", "x"},
+	{"domain", "second-dkim-headers From,Subject", func(c *Config) any { return dom(c).SecondDKIM.Headers }, []string{"From", "Subject"}, ""},
+	{"domain", "second-dkim-body-canon simple", func(c *Config) any { return dom(c).SecondDKIM.BodyCanon }, "simple", "loose"},
+	{"domain", "second-dkim-expire-after 2d", func(c *Config) any { return dom(c).SecondDKIM.ExpireAfter }, 48 * time.Hour, "x"},
 	{"domain", "max-events-recorded 20", func(c *Config) any { return dom(c).MaxEventsRecorded }, 20, "x"},
 	{"domain", "track-recipient-events yes", func(c *Config) any { return dom(c).TrackRecipientEvents }, true, "x"},
 	{"domain", "warmup 30d", func(c *Config) any { return dom(c).Warmup }, 30 * 24 * time.Hour, "x"},
@@ -412,5 +426,20 @@ func TestSyntaxAndModelProblemsInterleave(t *testing.T) {
 	}
 	if fmt.Sprint(lines) != "[1 2 3]" {
 		t.Errorf("problem lines %v, want [1 2 3]: %v", lines, probs)
+	}
+}
+
+// TestDKIMSettingsNotHonoured: the two dkim-* values Volley's signer cannot
+// honour are refused at their line with the reason, not accepted and
+// ignored.
+func TestDKIMSettingsNotHonoured(t *testing.T) {
+	for line, want := range map[string]string{
+		"dkim-add-timestamp no":           "t.conf:2: dkim-add-timestamp: not supported: Volley always writes t=",
+		"second-dkim-add-body-limit true": "t.conf:2: second-dkim-add-body-limit: not supported: Volley does not write l=",
+	} {
+		_, probs := LoadText("t.conf", []byte("<domain x.test>\n"+line+"\n</domain>\n"))
+		if len(probs) != 1 || !strings.HasPrefix(probs[0].Error(), want) {
+			t.Errorf("%s: problems %v, want one starting %q", line, probs, want)
+		}
 	}
 }

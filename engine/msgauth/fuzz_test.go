@@ -44,6 +44,6 @@ func FuzzHeaderFields(f *testing.F) {
 		})
 		_ = IdentityDomain(msg, "")
 		_ = IdentityDomain(msg, "from")
-		_ = signedHeaders(msg, nil)
+		_ = signedHeaders(msg, nil, nil)
 	})
 }

@@ -12,10 +12,16 @@ import (
 )
 
 // IdentityDomain is the domain a message is signed for: with dkim-identity
-// "from" the From address's domain; otherwise ("sender-or-from", the
-// default) the Sender's when there is one, else the From's. It is lower
+// "from" the From address's domain; with "sender-or-from" (the default) or
+// "sender" the Sender's when there is one, else the From's; with a fixed
+// address or domain (an ESP signing as itself) that domain. It is lower
 // case, "" when the header has no usable address.
 func IdentityDomain(msg []byte, identity string) string {
+	switch identity {
+	case "", "from", "sender", "sender-or-from":
+	default:
+		return strings.ToLower(identity[strings.LastIndexByte(identity, '@')+1:])
+	}
 	head := Header(msg)
 	if identity != "from" {
 		if d := fieldDomain(head, "Sender"); d != "" {

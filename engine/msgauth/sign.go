@@ -7,6 +7,7 @@ import (
 	"crypto"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
 
@@ -38,20 +39,35 @@ type SignOptions struct {
 	Headers     []string // dkim-headers; nil = defaultSignedHeaders
 	HeaderCanon string   // dkim-headers-canon: "relaxed" (default) or "simple"
 	BodyCanon   string   // dkim-body-canon: "relaxed" (default) or "simple"
+	// Expire is dkim-expire-after: x= is this long after the signing time
+	// (t=); 0 writes no x=.
+	Expire time.Duration
+	// OverSign is dkim-disallow-adding-headers; nil = overSigned.
+	OverSign []string
+	// AUID is i= (RFC 6376 §3.5), a fixed dkim-identity address; left out
+	// when "" or not within the key's domain.
+	AUID string
 }
 
 // Sign returns the DKIM-Signature header field (folded, CRLF-terminated) to
 // prepend to msg, signing as k's selector and domain with signer. msg is the
 // whole message with CRLF line ends.
 func Sign(msg []byte, k config.DomainKey, signer crypto.Signer, o SignOptions) ([]byte, error) {
-	s, err := dkim.NewSigner(&dkim.SignOptions{
+	so := &dkim.SignOptions{
 		Domain:                 k.Domain,
 		Selector:               k.Selector,
 		Signer:                 signer,
 		HeaderCanonicalization: canon(o.HeaderCanon),
 		BodyCanonicalization:   canon(o.BodyCanon),
-		HeaderKeys:             signedHeaders(msg, o.Headers),
-	})
+		HeaderKeys:             signedHeaders(msg, o.Headers, o.OverSign),
+	}
+	if o.Expire > 0 {
+		so.Expiration = time.Now().Add(o.Expire)
+	}
+	if within(o.AUID, k.Domain) {
+		so.Identifier = o.AUID
+	}
+	s, err := dkim.NewSigner(so)
 	if err != nil {
 		return nil, err
 	}
@@ -75,9 +91,12 @@ func canon(c string) dkim.Canonicalization {
 // signedHeaders is h=: each wanted field as many times as the message has it,
 // plus one more for overSigned fields. From is always in it (RFC 6376
 // §5.4), even when dkim-headers leaves it out.
-func signedHeaders(msg []byte, want []string) []string {
+func signedHeaders(msg []byte, want, over []string) []string {
 	if want == nil {
 		want = defaultSignedHeaders
+	}
+	if over == nil {
+		over = overSigned
 	}
 	var room [48]int // one pass over the header counts every name
 	counts := room[:0]
@@ -93,7 +112,7 @@ func signedHeaders(msg []byte, want []string) []string {
 		}
 		return true
 	})
-	keys := make([]string, 0, len(want)+len(overSigned))
+	keys := make([]string, 0, len(want)+len(over))
 	seenFrom := false
 	for i, name := range want {
 		n := counts[i]
@@ -108,7 +127,18 @@ func signedHeaders(msg []byte, want []string) []string {
 	if !seenFrom {
 		keys = append(keys, "From")
 	}
-	return append(keys, overSigned...)
+	return append(keys, over...)
+}
+
+// within says whether the address auid (user@domain or @domain) may be a
+// signature's i= under d= (RFC 6376 §3.5: its domain is d or a subdomain).
+func within(auid, d string) bool {
+	at := strings.LastIndexByte(auid, '@')
+	if at < 0 {
+		return false
+	}
+	ad := strings.ToLower(auid[at+1:])
+	return ad == d || strings.HasSuffix(ad, "."+d)
 }
 
 // Header returns msg's header section, without the blank line that ends it

@@ -9,8 +9,10 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-msgauth/authres"
 
@@ -129,6 +131,49 @@ func TestIdentityDomain(t *testing.T) {
 	} {
 		if got := IdentityDomain([]byte(tc.head), tc.identity); got != tc.want {
 			t.Errorf("IdentityDomain(%q, %q) = %q, want %q", tc.head, tc.identity, got, tc.want)
+		}
+	}
+}
+
+// TestSignIdentityOptions: a fixed dkim-identity names the signing domain
+// whatever the header says; i= is written only for an address within d=
+// (RFC 6376 §3.5); x= is t= plus Expire; OverSign replaces the default
+// over-signed names.
+func TestSignIdentityOptions(t *testing.T) {
+	msg := []byte("From: a@shop.test\r\nSender: b@list.test\r\nTo: r@x.test\r\nSubject: s\r\n\r\nbody\r\n")
+	for identity, want := range map[string]string{
+		"sender-or-from": "list.test", "sender": "list.test", "from": "shop.test",
+		"@esp.test": "esp.test", "bounce@mail.esp.test": "mail.esp.test", "esp.test": "esp.test",
+	} {
+		if got := IdentityDomain(msg, identity); got != want {
+			t.Errorf("IdentityDomain(%q) = %q, want %q", identity, got, want)
+		}
+	}
+	keys := newTestKeys(t)
+	k := config.DomainKey{Selector: "ed", Domain: "esp.test"}
+	for auid, wantI := range map[string]string{"bounce@mail.esp.test": "i=bounce@mail.esp.test", "@esp.test": "i=@esp.test", "a@other.test": "", "esp.test": ""} {
+		sig, err := Sign(msg, k, keys.ed, SignOptions{AUID: auid, Expire: time.Hour, OverSign: []string{"To"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Join(strings.Fields(string(sig)), "")
+		if gotI := strings.Contains(s, "i="); gotI != (wantI != "") || (wantI != "" && !strings.Contains(s, wantI+";")) {
+			t.Errorf("AUID %q: %s, want %q", auid, s, wantI)
+		}
+		if !strings.Contains(s, "h=From:Sender:Subject:To:To;") {
+			t.Errorf("AUID %q: h= in %s, want To over-signed and Subject not", auid, s)
+		}
+		var ts, xs int64
+		for _, p := range strings.Split(s, ";") {
+			if v, ok := strings.CutPrefix(p, "t="); ok {
+				ts, _ = strconv.ParseInt(v, 10, 64)
+			}
+			if v, ok := strings.CutPrefix(p, "x="); ok {
+				xs, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+		if ts == 0 || xs-ts != 3600 {
+			t.Errorf("t=%d x=%d, want x one hour after t", ts, xs)
 		}
 	}
 }
