@@ -91,7 +91,7 @@ func (h *handoff) accepted(id spool.ID, m *spool.Message, body []byte, src *conf
 // recipient keeps the whole message as its envelope, so the settler
 // counts them all.
 func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, names []string) {
-	var out []outbound.Outcome
+	var out, done []outbound.Outcome // done: the processor's, settled once it has read the message
 	processed := 0
 	var kept []string // processor recipients not delivered
 	for i := range m.Recipients {
@@ -100,7 +100,7 @@ func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, name
 			if to, deliver := h.proc.take(rc); to != toNone {
 				processed = to
 				if !deliver {
-					out = append(out, processedOutcome(id, m, rc, to))
+					done = append(done, processedOutcome(id, m, rc, to))
 					kept = append(kept, rc.Addr)
 					continue
 				}
@@ -116,7 +116,15 @@ func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, name
 		h.rt.RouteOne(id, m, body, i)
 	}
 	if processed != toNone {
-		h.proc.process(m, body, processed, kept)
+		// The processor's recipients stay in the spool until it has read
+		// the message and stored what it passes on: a crash before that
+		// reads the message again at the next start (its records twice)
+		// rather than losing a reply meant for a person.
+		h.proc.process(m, body, processed, kept, func(settle bool) {
+			if settle && len(done) > 0 {
+				_ = h.r.Post(func() { h.settle(done) })
+			}
+		})
 	}
 	if len(out) > 0 {
 		h.settle(out)

@@ -29,7 +29,8 @@ import (
 // that cannot be read is an error: PowerMTA's deliver-unmatched-email
 // (default yes) delivers those to the processor's addresses all the same,
 // forward-unmatched-to and forward-errors-to send them to another address
-// instead, as a new message injected for it.
+// instead, as a new message injected for it. The processor recipients are
+// settled after that, so a crash in between reads the message again.
 type processors struct {
 	bounceTo atomic.Pointer[processorSet]
 	fblTo    atomic.Pointer[processorSet]
@@ -120,8 +121,10 @@ const (
 // process reads one report off the loop: a bounce (rb/rs records and
 // suppression) or a feedback report (f records, suppression, counts).
 // addrs are the processor recipients that were not delivered: where an
-// unmatched message goes under deliver-unmatched-email.
-func (p *processors) process(m *spool.Message, body []byte, to int, addrs []string) {
+// unmatched message goes under deliver-unmatched-email. finished runs
+// when all that is done: settle is false when a message to pass on could
+// not be stored, and the recipients then stay in the spool.
+func (p *processors) process(m *spool.Message, body []byte, to int, addrs []string, finished func(settle bool)) {
 	p.pending.Add(1)
 	go func() {
 		defer p.pending.Add(-1)
@@ -133,16 +136,19 @@ func (p *processors) process(m *spool.Message, body []byte, to int, addrs []stri
 		} else {
 			read = p.bounces(m, body)
 		}
+		stored := true
 		if read != readMatched && ps != nil {
-			p.passOn(ps, m, body, read, addrs)
+			stored = p.passOn(ps, m, body, read, addrs)
 		}
+		finished(stored)
 	}()
 }
 
 // passOn sends on a message a processor could not use: to
 // forward-errors-to or forward-unmatched-to when set, else, under
-// deliver-unmatched-email, to the processor addresses it was sent to.
-func (p *processors) passOn(ps *processorSet, m *spool.Message, body []byte, read int, addrs []string) {
+// deliver-unmatched-email, to the processor addresses it was sent to. It
+// reports false when that message could not be stored.
+func (p *processors) passOn(ps *processorSet, m *spool.Message, body []byte, read int, addrs []string) bool {
 	to := ps.forwardUnmatched
 	if read == readError && ps.forwardErrors != "" {
 		to = ps.forwardErrors
@@ -150,11 +156,11 @@ func (p *processors) passOn(ps *processorSet, m *spool.Message, body []byte, rea
 	if to != "" {
 		addrs = []string{to}
 	} else if !ps.deliverUnmatched {
-		return
+		return true
 	}
 	inject := p.inject.Load()
 	if inject == nil || len(addrs) == 0 {
-		return
+		return true
 	}
 	fwd := &spool.Message{From: m.From, EnvID: m.EnvID, Ret: m.Ret, Body: m.Body, SMTPUTF8: m.SMTPUTF8,
 		Job: m.Job, VMTA: m.VMTA, Origin: "processor " + m.Origin}
@@ -162,10 +168,12 @@ func (p *processors) passOn(ps *processorSet, m *spool.Message, body []byte, rea
 		fwd.Recipients = append(fwd.Recipients, spool.Recipient{Addr: a})
 	}
 	if err := (*inject)(fwd, body); err != nil {
-		p.logf("volleyd: processor: message from <%s> not passed on to %v: %v", m.From, addrs, err)
-		return
+		p.logf("volleyd: processor: message from <%s> not passed on to %v: %v; it stays in the spool, read again at the next start",
+			m.From, addrs, err)
+		return false
 	}
 	p.logf("volleyd: processor: message from <%s> is not a report it can read; passed on to %v", m.From, addrs)
+	return true
 }
 
 // bounces reads one bounce: rb and rs records, hard ones suppressed.
