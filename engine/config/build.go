@@ -49,6 +49,7 @@ func Build(root *Block) (*Config, []Problem) {
 			vmtaByName:    map[string]*VirtualMTA{},
 			poolByName:    map[string]*Pool{},
 			patternByName: map[string]*SMTPPatternList{},
+			vmtaPatterns:  map[string]*VMTAPatternList{},
 			userByName:    map[string]*SMTPUser{},
 			listByName:    map[string]*AddressList{},
 			DomainMacros:  map[string][]string{},
@@ -261,6 +262,8 @@ func (b *modelBuilder) topBlock(blk *Block) {
 		b.domain(blk, "")
 	case "smtp-pattern-list":
 		b.patternList(blk)
+	case "pattern-list":
+		b.vmtaPatternList(blk)
 	case "bounce-category-patterns":
 		b.bounceCategories(blk)
 	case "acct-file":

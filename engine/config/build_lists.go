@@ -316,6 +316,20 @@ func (b *modelBuilder) linkLayers() {
 			}
 		}
 	}
+	for _, l := range b.c.sourceBlocks {
+		for _, o := range l.ops {
+			if o.e.name == "pattern-list" && b.c.vmtaPatterns[o.v] == nil {
+				b.problem(o.pos, "pattern-list: unknown list "+quoted(o.v)+"; define <pattern-list "+o.v+">")
+			}
+		}
+	}
+	for _, pl := range b.c.VMTAPatternLists {
+		for _, e := range pl.Entries {
+			if !known(e.VMTA) {
+				b.problem(e.Pos, "pattern-list "+pl.Name+": unknown virtual-mta or pool "+quoted(e.VMTA))
+			}
+		}
+	}
 	for _, vm := range b.c.VMTAs {
 		for _, c := range vm.ColdVirtualMTAs {
 			if !known(c) {

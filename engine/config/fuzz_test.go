@@ -200,3 +200,32 @@ func checkDomainPattern(t *testing.T, s string) {
 		}
 	}
 }
+
+// FuzzLoad builds the model from arbitrary text: no panic, and every
+// problem names a line of the input (the builders of the list blocks, the
+// DKIM codecs and the pattern lists parse values of their own).
+func FuzzLoad(f *testing.F) {
+	for _, s := range []string{
+		"<virtual-mta v>\n</virtual-mta>\n<pattern-list p>\nheader X-C /^a/ virtual-mta=v\nmail-from /@b$/ virtual-mta=v\n" +
+			"rcpt-to /x/ recipient-priority=3\n* virtual-mta=v\n</pattern-list>\n<source 0/0>\npattern-list p\n</source>\n",
+		"<domain *>\ndkim-sign yes\ndkim-identity @esp.test\nsecond-dkim-sign yes\nsecond-dkim-expire-after 7d\n" +
+			"dkim-add-timestamp no\ndkim-disallow-adding-headers From,To\n</domain>\n",
+		"<smtp-pattern-list s>\nreply /421/ mode=backoff,bounce-rcpt\n</smtp-pattern-list>\n<domain x>\nsmtp-pattern-list s\n</domain>\n",
+		string(benchConfig()),
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		lines := strings.Count(src, "\n") + 1
+		root, probs := (&parser{fs: noFiles{}}).parseRoot("fuzz.conf", []byte(src)) // no includes read
+		if root == nil {
+			return
+		}
+		_, more := Build(root)
+		for _, pr := range append(probs, more...) {
+			if pr.Pos.File != "fuzz.conf" || pr.Pos.Line < 1 || pr.Pos.Line > lines {
+				t.Fatalf("problem %q at line %d, input has %d lines", pr.Error(), pr.Pos.Line, lines)
+			}
+		}
+	})
+}

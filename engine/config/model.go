@@ -24,6 +24,8 @@ type Config struct {
 	Pools []*Pool
 	// PatternLists lists the <smtp-pattern-list> blocks in file order.
 	PatternLists []*SMTPPatternList
+	// VMTAPatternLists are the <pattern-list> blocks.
+	VMTAPatternLists []*VMTAPatternList
 	// BounceCategories is the <bounce-category-patterns> list, or PowerMTA's built-in list
 	// when the config has none; first match wins.
 	BounceCategories []BounceCategory
@@ -47,6 +49,7 @@ type Config struct {
 	vmtaByName    map[string]*VirtualMTA
 	poolByName    map[string]*Pool
 	patternByName map[string]*SMTPPatternList
+	vmtaPatterns  map[string]*VMTAPatternList
 	userByName    map[string]*SMTPUser
 	listByName    map[string]*AddressList
 
@@ -82,6 +85,9 @@ func (c *Config) HasDomainBlock(domain string) bool {
 
 // Pool returns the named virtual-MTA pool, or nil.
 func (c *Config) Pool(name string) *Pool { return c.poolByName[name] }
+
+// VMTAPatternList returns the named <pattern-list>, or nil.
+func (c *Config) VMTAPatternList(name string) *VMTAPatternList { return c.vmtaPatterns[name] }
 
 // PatternList returns the named <smtp-pattern-list>, or nil.
 func (c *Config) PatternList(name string) *SMTPPatternList { return c.patternByName[name] }

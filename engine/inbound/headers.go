@@ -35,6 +35,35 @@ func hasHeader(headers []byte, name string) bool {
 	return false
 }
 
+// headerValue is the value of msg's first header field named name
+// (without its colon), unfolded and trimmed, and whether there is one.
+func headerValue(msg []byte, name string) (string, bool) {
+	headers := msg[:headerEnd(msg)]
+	for len(headers) > 0 {
+		line := headers
+		if i := bytes.Index(headers, []byte("\r\n")); i >= 0 {
+			line, headers = headers[:i], headers[i+2:]
+		} else {
+			headers = nil
+		}
+		if len(line) <= len(name) || line[len(name)] != ':' || !bytes.EqualFold(line[:len(name)], []byte(name)) {
+			continue
+		}
+		v := string(bytes.TrimSpace(line[len(name)+1:]))
+		for len(headers) > 0 && (headers[0] == ' ' || headers[0] == '\t') {
+			cont := headers
+			if i := bytes.Index(headers, []byte("\r\n")); i >= 0 {
+				cont, headers = headers[:i], headers[i+2:]
+			} else {
+				headers = nil
+			}
+			v += " " + string(bytes.TrimSpace(cont))
+		}
+		return v, true
+	}
+	return "", false
+}
+
 // appendMissingHeaders appends the Message-ID and Date fields the source
 // asks for (add-message-id-header, add-date-header) when msg lacks them
 // (RFC 5322 §3.6.1, §3.6.4). Under add-date-header override Date is always

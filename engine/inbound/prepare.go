@@ -58,12 +58,6 @@ func (ss *session) prepareThenCommit(m *spool.Message, body []byte) {
 // that stopped working): 451, nothing stored, the session goes on.
 func (ss *session) prepareFailed(err error) {
 	ss.svc.logf("inbound: %s: message not prepared: %v", ss.remote, err)
-	if ss.closed {
-		return
-	}
-	ss.svc.Counters.Refused.Add(1)
-	ss.srv.Reply(replyPrepareFailed)
-	ss.srv.Body = ss.srv.Body[:0]
-	ss.armTimeout(ss.src.SMTPCommandTimeout)
-	ss.resume()
+	ss.partFailed(&replyPrepareFailed)
+	ss.partDone()
 }

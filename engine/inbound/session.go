@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/volleymta/volley/engine/config"
@@ -56,6 +57,14 @@ type session struct {
 
 	helo string
 	tx   transaction
+	// parts counts the messages of the transaction still being stored: a
+	// pattern-list may make one message per vMTA of its recipients.
+	// partFail is the reply of the first part refused, partID the first
+	// stored part's ID, partsAll how many there were.
+	parts, partsAll int
+	partFail        *smtpwire.Reply
+	partID          spool.ID
+	one             [1]*spool.Message
 }
 
 // transaction is the envelope of the message being received.
@@ -382,6 +391,61 @@ func (ss *session) commit() {
 		m.Job = rt.job
 	}
 	ss.wait()
+	parts := ss.byPatterns(m, rt.vmta != "")
+	ss.parts, ss.partsAll, ss.partFail, ss.partID = len(parts), len(parts), nil, spool.ID{}
+	for _, pm := range parts {
+		ss.store(pm, body)
+	}
+}
+
+// byPatterns applies the source's pattern-list to a message that did not
+// name its vMTA in X-Virtual-MTA (PowerMTA's order: the header, then the
+// pattern-list, then default-virtual-mta): each recipient goes to the
+// vMTA of the first entry that matches it, else the message's. Recipients
+// of different vMTAs become separate messages, stored and queued apart,
+// answered together.
+func (ss *session) byPatterns(m *spool.Message, named bool) []*spool.Message {
+	var l *config.VMTAPatternList
+	if !named && ss.src.PatternList != "" {
+		l = ss.pol.cfg.VMTAPatternList(ss.src.PatternList)
+	}
+	ss.one[0] = m // no allocation for the usual single message
+	if l == nil {
+		return ss.one[:]
+	}
+	header := func(name string) (string, bool) { return headerValue(ss.srv.Body, name) }
+	if !l.RecipientDependent() {
+		if v := l.VMTA(m.From, "", header); v != "" {
+			m.VMTA = v
+		}
+		return ss.one[:]
+	}
+	var parts []*spool.Message
+	for _, rc := range m.Recipients {
+		v := l.VMTA(m.From, rc.Addr, header)
+		if v == "" {
+			v = m.VMTA
+		}
+		var part *spool.Message
+		for _, p := range parts {
+			if p.VMTA == v {
+				part = p
+			}
+		}
+		if part == nil {
+			c := *m
+			c.VMTA, c.Recipients = v, nil
+			part = &c
+			parts = append(parts, part)
+		}
+		part.Recipients = append(part.Recipients, rc)
+	}
+	return parts
+}
+
+// store prepares (signs, checks) and commits one message of the
+// transaction, off the loop; committed or prepareFailed follows on it.
+func (ss *session) store(m *spool.Message, body []byte) {
 	r, svc := ss.r, ss.svc
 	if p := svc.opts.Prepare; p != nil && p.Wants(ss.pol.cfg, ss.src, m) {
 		ss.prepareThenCommit(m, body)
@@ -392,26 +456,49 @@ func (ss *session) commit() {
 	})
 }
 
-// committed answers the message once the spool has spoken, then goes on
-// with whatever the client pipelined behind it.
+// committed notes one stored (or refused) message of the transaction.
 func (ss *session) committed(id spool.ID, m *spool.Message, body []byte, err error) {
 	if err == nil && ss.sh.accepted != nil {
 		// Durable: the queues get it even if the client has gone.
 		ss.sh.accepted(id, m, body, ss.src)
 	}
-	if ss.closed {
+	switch {
+	case err != nil:
+		ss.svc.logf("inbound: %s: message not stored: %v", ss.remote, err)
+		ss.partFailed(&replyNoStorage)
+	case ss.partID.IsZero():
+		ss.partID = id
+	}
+	ss.partDone()
+}
+
+func (ss *session) partFailed(r *smtpwire.Reply) {
+	if ss.partFail == nil {
+		ss.partFail = r
+	}
+}
+
+// partDone answers the transaction once its last message is stored or
+// refused, then goes on with whatever the client pipelined behind it. A
+// refusal of one of several messages answers for all, though the others
+// are stored (and delivered): a retry may then duplicate them, never lose.
+func (ss *session) partDone() {
+	if ss.parts--; ss.parts > 0 || ss.closed {
 		return
 	}
-	if err != nil {
+	if ss.partFail != nil {
 		ss.svc.Counters.Refused.Add(1)
-		ss.svc.logf("inbound: %s: message not stored: %v", ss.remote, err)
-		ss.srv.Reply(replyNoStorage)
+		ss.srv.Reply(*ss.partFail)
 	} else {
 		ss.svc.Counters.Messages.Add(1)
 		ss.svc.Counters.Recipients.Add(uint64(len(ss.tx.rcpts)))
-		var text [64]byte // one allocation for the reply text, not two
-		ss.srv.Reply(smtpwire.Reply{Code: smtpwire.C250OK, Enh: smtpwire.E200Other,
-			Text: string(id.Append(append(text[:0], "OK queued as "...)))})
+		var text [96]byte // one allocation for the reply text, not two
+		t := ss.partID.Append(append(text[:0], "OK queued as "...))
+		if ss.partsAll > 1 {
+			t = strconv.AppendInt(append(t, " and "...), int64(ss.partsAll-1), 10)
+			t = append(t, " more, one per virtual-mta"...)
+		}
+		ss.srv.Reply(smtpwire.Reply{Code: smtpwire.C250OK, Enh: smtpwire.E200Other, Text: string(t)})
 	}
 	ss.srv.Body = ss.srv.Body[:0]
 	ss.armTimeout(ss.src.SMTPCommandTimeout)

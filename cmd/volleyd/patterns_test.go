@@ -1,0 +1,82 @@
+package main
+
+import (
+	"net/smtp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestPatternListChoosesVMTA: a <source>'s pattern-list picks each
+// recipient's vMTA by its envelope or a header field, first match wins;
+// X-Virtual-MTA comes before it; a message whose recipients fall to
+// different vMTAs is stored as one message per vMTA, answered once.
+func TestPatternListChoosesVMTA(t *testing.T) {
+	d := startVolleyd(t, "", "<virtual-mta yahoo>\n</virtual-mta>\n<virtual-mta brand1>\n</virtual-mta>\n"+
+		"<virtual-mta promo>\n</virtual-mta>\n<virtual-mta rest>\n</virtual-mta>\n"+
+		"<pattern-list select>\n"+
+		" header X-Campaign /^promo-/ virtual-mta=promo\n"+
+		" mail-from /@brand1\\.test$/ virtual-mta=brand1\n"+
+		" rcpt-to /@(yahoo|ymail)\\.test$/ virtual-mta=yahoo\n"+
+		"</pattern-list>\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n process-x-virtual-mta yes\n"+
+		" default-virtual-mta rest\n pattern-list select\n</source>\n")
+	send := func(from string, rcpts []string, msg string) {
+		t.Helper()
+		c, err := smtp.Dial(d.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Mail(from); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rcpts {
+			if err := c.Rcpt(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w, err := c.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatalf("%s: %v", msg, err)
+		}
+		_ = c.Quit()
+	}
+	// A real client sees one 250 for the message stored as two.
+	r := swaks(t, d.addr, "Subject: mixed\r\n\r\n1\r\n", "--to", "a@yahoo.test,b@gmail.test,c@ymail.test")
+	if r.code != 0 || !strings.Contains(r.out, " and 1 more, one per virtual-mta") {
+		t.Errorf("swaks exited %d:\n%s", r.code, r.out)
+	}
+	send("news@brand1.test", []string{"d@yahoo.test"}, "Subject: brand\r\n\r\n2\r\n")
+	send("s@shop.test", []string{"e@yahoo.test"}, "X-Campaign: promo-december\r\nSubject: promo\r\n\r\n3\r\n")
+	send("s@shop.test", []string{"f@gmail.test"}, "X-Virtual-MTA: brand1\r\nSubject: named\r\n\r\n4\r\n")
+	got := map[string][]string{} // recipients by vMTA, one entry per stored message
+	for _, m := range readSpool(t, d) {
+		rc := m.rcpts()
+		slices.Sort(rc)
+		got[m.VMTA] = append(got[m.VMTA], strings.Join(rc, ","))
+	}
+	for _, l := range got {
+		slices.Sort(l)
+	}
+	want := map[string][]string{
+		"yahoo":  {"a@yahoo.test,c@ymail.test"},    // the rcpt-to entry, split from b
+		"rest":   {"b@gmail.test"},                 // no entry: default-virtual-mta
+		"brand1": {"d@yahoo.test", "f@gmail.test"}, // mail-from before rcpt-to; X-Virtual-MTA
+		"promo":  {"e@yahoo.test"},                 // the header entry comes first
+	}
+	for v, w := range want {
+		if !slices.Equal(got[v], w) {
+			t.Errorf("virtual-mta %s: messages %v, want %v (all: %v)", v, got[v], w, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("stored by vMTA %v, want %v", got, want)
+	}
+}
