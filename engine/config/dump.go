@@ -140,6 +140,13 @@ func (d *dumper) lists(c *Config) {
 		}
 		d.line("", "</smtp-pattern-list>")
 	}
+	for _, pl := range c.VMTAPatternLists {
+		d.line("", "<pattern-list "+pl.Name+">")
+		for i := range pl.Entries {
+			d.line("    ", pl.Entries[i].String())
+		}
+		d.line("", "</pattern-list>")
+	}
 	d.line("", "<bounce-category-patterns>")
 	for _, bc := range c.BounceCategories {
 		d.line("    ", bc.text+" "+bc.Category)

@@ -26,6 +26,19 @@ type VMTAPattern struct {
 	Header string // the field name of a header entry
 	Regexp *regexp.Regexp
 	VMTA   string
+	text   string // the /RE/ as written, for Dump
+}
+
+// String is the entry as a config line.
+func (e *VMTAPattern) String() string {
+	s := e.Kind
+	if e.Header != "" {
+		s += " " + e.Header
+	}
+	if e.text != "" {
+		s += " " + e.text
+	}
+	return s + " virtual-mta=" + e.VMTA
 }
 
 // VMTA is the vMTA (or pool) the first matching entry names for one
@@ -109,7 +122,7 @@ func parseVMTAPattern(kind, v string) (VMTAPattern, string) {
 		if err != nil {
 			return e, err.Error()
 		}
-		e.Regexp, v = re, rest
+		e.Regexp, e.text, v = re, reText, rest
 	default:
 		return e, want
 	}

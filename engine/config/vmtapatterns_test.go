@@ -86,3 +86,29 @@ func TestVMTAPatternListProblems(t *testing.T) {
 		t.Errorf("unknown list: %v", probs)
 	}
 }
+
+// TestVMTAPatternListDump: Dump writes the block back, and it loads to the
+// same entries.
+func TestVMTAPatternListDump(t *testing.T) {
+	c, probs := LoadText("t.conf", []byte(vmtaPatternsConf))
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	dump := c.Dump()
+	c2, probs := LoadText("dump.conf", []byte(dump))
+	if len(probs) > 0 {
+		t.Fatalf("%v\n%s", probs, dump)
+	}
+	a, b := c.VMTAPatternList("select").Entries, c2.VMTAPatternList("select").Entries
+	if len(a) != len(b) {
+		t.Fatalf("%d entries after the dump, want %d:\n%s", len(b), len(a), dump)
+	}
+	for i := range a {
+		if a[i].String() != b[i].String() || a[i].String() == "" {
+			t.Errorf("entry %d: %q then %q", i, a[i].String(), b[i].String())
+		}
+	}
+	if !strings.Contains(dump, "    rcpt-to /@(yahoo|ymail)\\.com$/ virtual-mta=yahoo\n") {
+		t.Errorf("dump:\n%s", dump)
+	}
+}
