@@ -138,7 +138,11 @@ func Run(ctx context.Context, opts Options) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("engine: spool %s: %w", dir, err)
 	}
-	sp, err := spool.Open(dir, spool.Options{Logf: logf})
+	minFree := cfg.Spools[0].MinFreeSpace
+	if minFree == 0 {
+		minFree = cfg.Global.SpoolMinFreeSpace
+	}
+	sp, err := spool.Open(dir, spool.Options{Logf: logf, MinFreeSpace: minFree})
 	if err != nil {
 		return fmt.Errorf("engine: spool %s: %w", dir, err)
 	}

@@ -29,6 +29,9 @@ type Options struct {
 	// delivery reads back from a cold spool (after a restart, or bodies
 	// that left memory) comes from it instead of pread and decompression.
 	CacheSize int64
+	// MinFreeSpace refuses new messages (ErrFull) while the spool's disk
+	// has fewer bytes free (0: no floor); see freeSpace.
+	MinFreeSpace int64
 }
 
 // defaultCacheSize is the block cache of Options.CacheSize: Pebble's own
@@ -48,6 +51,7 @@ type Spool struct {
 	maxBatch int
 	closing  sync.Once
 	failed   atomic.Pointer[error]
+	space    *freeSpace
 	stats    counters
 	bufs     sync.Pool
 }
@@ -100,6 +104,10 @@ func Open(dir string, opts Options) (*Spool, error) {
 	if s.maxBatch <= 0 {
 		s.maxBatch = 1024
 	}
+	if opts.MinFreeSpace > 0 {
+		s.space = &freeSpace{dir: dir, min: uint64(opts.MinFreeSpace), avail: statfsAvail}
+		s.space.checked.Store(time.Now().UnixNano() - int64(freeSpaceEvery)) // look at the first use
+	}
 	s.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	s.wg.Add(1)
 	go s.committer()
@@ -132,6 +140,9 @@ func (s *Spool) Append(ctx context.Context, m *Message, body []byte) (ID, error)
 	if err := ctx.Err(); err != nil {
 		return ID{}, err
 	}
+	if err := s.space.low(); err != nil {
+		return ID{}, err
+	}
 	b, stored, err := s.prepare(m, body)
 	if err != nil {
 		return ID{}, err
@@ -151,6 +162,10 @@ func (s *Spool) Append(ctx context.Context, m *Message, body []byte) (ID, error)
 // once the message is fsynced. done must not block; it may run before
 // AppendAsync returns when the message is refused at once.
 func (s *Spool) AppendAsync(m *Message, body []byte, done func(ID, error)) {
+	if err := s.space.low(); err != nil {
+		done(ID{}, err)
+		return
+	}
 	b, stored, err := s.prepare(m, body)
 	if err == nil {
 		err = s.failedErr()
@@ -423,11 +438,16 @@ func (s *Spool) Stats() Stats {
 // DiskUsage returns the bytes the spool occupies on disk (Pebble's estimate).
 func (s *Spool) DiskUsage() uint64 { return s.db.Metrics().DiskSpaceUsage() }
 
-// Unhealthy reports the sticky storage failure, if any, without I/O or
-// allocation, so inbound can refuse with 452 4.3.1 before reading a body.
+// Unhealthy reports the sticky storage failure, if any, or free space
+// under MinFreeSpace, so inbound can refuse with 452 4.3.1 before reading
+// a body. It does no I/O but one statfs a second at most, and allocates
+// only to say what is wrong.
 func (s *Spool) Unhealthy() (string, bool) {
 	if p := s.failed.Load(); p != nil {
 		return (*p).Error(), true
+	}
+	if err := s.space.low(); err != nil {
+		return err.Error(), true
 	}
 	return "", false
 }

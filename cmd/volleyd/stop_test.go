@@ -63,3 +63,54 @@ func TestSIGTERMDrains(t *testing.T) {
 		t.Fatalf("spool after the drain: %d messages", len(msgs))
 	}
 }
+
+// TestMinFreeSpaceRefuses: with less free space on the spool's disk than
+// the floor (PowerMTA's spool-min-free-space, here a petabyte), DATA gets
+// 452 4.3.1 before the body is read, the session goes on, and nothing is
+// stored: the disk is never filled, so the spool is not failed for good.
+func TestMinFreeSpaceRefuses(t *testing.T) {
+	d := startVolleyd(t, "", "spool-min-free-space 1000000000\n<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n")
+	c, err := net.DialTimeout("tcp", d.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	r := bufio.NewReader(c)
+	expect := func(send, want string) {
+		t.Helper()
+		if send != "" {
+			if _, err := c.Write([]byte(send)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("after %q: %v", send, err)
+			}
+			if len(line) > 3 && line[3] == '-' {
+				continue
+			}
+			if !strings.HasPrefix(line, want) {
+				t.Fatalf("after %q: %q, want %q", send, line, want)
+			}
+			return
+		}
+	}
+	expect("", "220 ")
+	expect("EHLO client.test\r\n", "250 ")
+	for range 2 { // refused, and the session goes on
+		expect("MAIL FROM:<a@sender.test>\r\n", "250 ")
+		expect("RCPT TO:<b@rcpt.test>\r\n", "250 ")
+		expect("DATA\r\n", "452 4.3.1 ")
+		expect("RSET\r\n", "250 ")
+	}
+	expect("QUIT\r\n", "221 ")
+	if n := len(readSpool(t, d)); n != 0 {
+		t.Errorf("%d messages stored", n)
+	}
+	if !strings.Contains(d.logs.String(), "min-free-space") {
+		t.Errorf("the refusal does not say why:\n%s", d.logs)
+	}
+}

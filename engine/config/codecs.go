@@ -63,6 +63,18 @@ var cBool = codec[bool]{parse: ParseBool, format: func(b bool) string {
 
 var cSize = codec[int64]{parse: ParseSize, format: canonSize}
 
+// cMegabytes is a size whose bare number means megabytes (PowerMTA's
+// deprecated spool-min-free-space MB); a suffixed size is taken as written.
+var cMegabytes = codec[int64]{
+	parse: func(s string) (int64, error) {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && n < 1<<40 {
+			return n << 20, nil
+		}
+		return ParseSize(s)
+	},
+	format: canonSize,
+}
+
 // cSizeUnlimited is a size where 0 means no limit and prints as "unlimited".
 var cSizeUnlimited = codec[int64]{parse: ParseSize, format: func(n int64) string {
 	if n == 0 {

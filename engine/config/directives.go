@@ -163,6 +163,8 @@ func globalDirectives() []dirEntry {
 		row("relay-address", bGlobal, many(onG, cString, func(g *G) *[]string { return &g.RelayAddresses })),
 		row("always-allow-relaying", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.AlwaysAllowRelaying })),
 		row("smtp-source-host", bGlobal, many(onG, cSourceHost, func(g *G) *[]SourceHost { return &g.SMTPSourceHosts })),
+		// Deprecated (reference §2.2): set, never dumped; <spool> min-free-space is the form.
+		row("spool-min-free-space", bGlobal, access{set: fld(onG, cMegabytes, func(g *G) *int64 { return &g.SpoolMinFreeSpace }).set}),
 		row("sync-msg-create", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.SyncMsgCreate })),
 		row("sync-msg-update", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.SyncMsgUpdate })),
 		row("mx-rollup-auto", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.MXRollupAuto })),

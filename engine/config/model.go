@@ -126,6 +126,9 @@ type Global struct {
 	RelayAddresses         []string
 	AlwaysAllowRelaying    bool
 	SMTPSourceHosts        []SourceHost
+	// SpoolMinFreeSpace is the deprecated top-level spool-min-free-space
+	// (PowerMTA: in megabytes), for a <spool> block without min-free-space.
+	SpoolMinFreeSpace int64
 	// SyncMsgCreate and SyncMsgUpdate fsync spool writes (default yes; no trades
 	// durability for speed).
 	SyncMsgCreate bool
