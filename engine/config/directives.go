@@ -227,6 +227,7 @@ func sourceDirectives() []dirEntry {
 		b("accept-invalid-recipients", func(s *S) *bool { return &s.AcceptInvalidRecipients }),
 		b("disconnect-on-transient-error", func(s *S) *bool { return &s.DisconnectOnTransientError }),
 		row("max-msg-rate", bSource, fld(onSrc, cRate, func(s *S) *Rate { return &s.MaxMsgRate })),
+		row("smtp-max-auth-failure-rate", bSource, fld(onSrc, cRate, func(s *S) *Rate { return &s.SMTPMaxAuthFailureRate })),
 		row("max-smtp-in", bSource, fld(onSrc, cInt, func(s *S) *int { return &s.MaxSMTPIn })),
 		row("max-connections", bSource, fld(onSrc, cInt, func(s *S) *int { return &s.MaxSMTPIn })),
 		b("accept-proxy-protocol", func(s *S) *bool { return &s.AcceptProxyProtocol }),

@@ -227,7 +227,10 @@ type SourceSettings struct {
 	AcceptInvalidRecipients    bool
 	DisconnectOnTransientError bool
 	// MaxMsgRate and MaxSMTPIn are Volley's per-client-IP limits; zero means unlimited.
-	MaxMsgRate               Rate
+	MaxMsgRate Rate
+	// SMTPMaxAuthFailureRate is smtp-max-auth-failure-rate: failed AUTH
+	// attempts allowed per client IP (default unlimited).
+	SMTPMaxAuthFailureRate   Rate
 	MaxSMTPIn                int
 	AcceptProxyProtocol      bool
 	LogTLS                   bool

@@ -81,3 +81,45 @@ smtp-listener 127.0.0.1:0
 		t.Fatalf("%d messages stored, want 2", got)
 	}
 }
+
+// TestAuthFailureRate: smtp-max-auth-failure-rate 2/h: after two wrong
+// passwords from 127.0.0.9, AUTH from that address gets 454 4.7.0 without
+// the password being checked, even the right one, on a new connection too;
+// another address still authenticates.
+func TestAuthFailureRate(t *testing.T) {
+	sp := memSpool(t)
+	_, addr := serve(t, `smtp-listener 127.0.0.1:0
+<source 0/0>
+    allow-unencrypted-plain-auth yes
+    smtp-max-auth-failure-rate 2/h
+</source>
+<smtp-user alice>
+    password s3cret-a
+</smtp-user>
+`, sp)
+	auth := func(from net.IP, pass string) error {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from}, Timeout: 5 * time.Second}
+		conn, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := smtp.NewClient(conn, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.Auth(smtp.PlainAuth("", "alice", pass, "127.0.0.1"))
+	}
+	guesser, other := net.IPv4(127, 0, 0, 9), net.IPv4(127, 0, 0, 10)
+	for i := range 2 {
+		if err := auth(guesser, "guess"); err == nil || !strings.Contains(err.Error(), "535") {
+			t.Fatalf("wrong password %d: %v, want 535", i, err)
+		}
+	}
+	if err := auth(guesser, "s3cret-a"); err == nil || !strings.HasPrefix(err.Error(), "454 ") || !strings.Contains(err.Error(), "4.7.0 Too many") {
+		t.Fatalf("third attempt: %v, want 454 4.7.0", err)
+	}
+	if err := auth(other, "s3cret-a"); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+}

@@ -575,12 +575,21 @@ func (ss *session) OnClose(r iouring.Reactor, c iouring.Conn, err error) {
 	}
 }
 
-var replyAuthFailed = smtpwire.Reply{Code: smtpwire.C535AuthInvalid, Enh: smtpwire.E578AuthInvalid, Text: "Authentication credentials invalid"}
+var (
+	replyAuthFailed    = smtpwire.Reply{Code: smtpwire.C535AuthInvalid, Enh: smtpwire.E578AuthInvalid, Text: "Authentication credentials invalid"}
+	replyAuthThrottled = smtpwire.Reply{Code: smtpwire.C454TempAuthFailure, Enh: smtpwire.E470SecurityOther,
+		Text: "Too many failed authentication attempts, try again later"}
+)
 
 // authenticate checks AUTH credentials against <smtp-user>. Slow hashes
 // (bcrypt, argon2id) are checked on a goroutine, never on the loop; the
 // session reads no input meanwhile, as during a commit.
 func (ss *session) authenticate() {
+	if r := ss.src.SMTPMaxAuthFailureRate; !r.Unlimited() && ss.client != nil && ss.client.AuthBlocked(time.Now(), r.Count, r.Per) {
+		ss.svc.logf("inbound: %s: AUTH refused unchecked: more than %s failed attempts", ss.remote, r)
+		ss.srv.Reply(replyAuthThrottled)
+		return
+	}
 	users := ss.pol.users
 	if users == nil {
 		ss.srv.Reply(replyAuthFailed)
@@ -610,6 +619,9 @@ func (ss *session) authenticate() {
 func (ss *session) authResult(source string, ok bool) {
 	if !ok {
 		ss.svc.logf("inbound: %s: AUTH failed for %q", ss.remote, ss.srv.AuthUser)
+		if r := ss.src.SMTPMaxAuthFailureRate; !r.Unlimited() && ss.client != nil {
+			ss.client.AuthFailed(time.Now(), r.Count, r.Per)
+		}
 		ss.srv.Reply(replyAuthFailed)
 		return
 	}

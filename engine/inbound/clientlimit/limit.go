@@ -38,8 +38,8 @@ type Client struct {
 	// removed, which Acquire must not reuse.
 	conns atomic.Int32
 	// tat is GCRA's theoretical arrival time of the next message, in Unix
-	// nanoseconds.
-	tat atomic.Int64
+	// nanoseconds; authTAT the same for failed AUTH attempts.
+	tat, authTAT atomic.Int64
 }
 
 // Verdict is Acquire's answer.
@@ -100,21 +100,14 @@ func (t *Table) Total() int { return int(t.total.Load()) }
 // and a message is refused while tat is more than per - per/count ahead
 // of now.
 func (c *Client) Allow(now time.Time, count int64, per time.Duration) bool {
-	if count <= 0 || per <= 0 {
+	interval, tolerance, ok := gcra(count, per)
+	if !ok {
 		return true
 	}
-	interval := int64(per) / count
-	if interval <= 0 {
-		return true // finer than a nanosecond: no limit worth keeping
-	}
-	tolerance := int64(per) - interval
 	t := now.UnixNano()
 	for {
 		tat := c.tat.Load()
-		next := tat
-		if next < t {
-			next = t
-		}
+		next := max(tat, t)
 		if next-t > tolerance {
 			return false
 		}
@@ -122,6 +115,44 @@ func (c *Client) Allow(now time.Time, count int64, per time.Duration) bool {
 			return true
 		}
 	}
+}
+
+// gcra is a rate's spacing and burst tolerance in nanoseconds; ok is false
+// for no limit.
+func gcra(count int64, per time.Duration) (interval, tolerance int64, ok bool) {
+	if count <= 0 || per <= 0 {
+		return 0, 0, false
+	}
+	interval = int64(per) / count
+	if interval <= 0 {
+		return 0, 0, false // finer than a nanosecond: no limit worth keeping
+	}
+	return interval, int64(per) - interval, true
+}
+
+// AuthFailed counts one failed AUTH attempt of c at now, against a rate of
+// count failures per period (smtp-max-auth-failure-rate).
+func (c *Client) AuthFailed(now time.Time, count int64, per time.Duration) {
+	interval, _, ok := gcra(count, per)
+	if !ok {
+		return
+	}
+	t := now.UnixNano()
+	for {
+		tat := c.authTAT.Load()
+		if c.authTAT.CompareAndSwap(tat, max(tat, t)+interval) {
+			return
+		}
+	}
+}
+
+// AuthBlocked reports whether c has had count failed AUTH attempts within
+// the period by now: then its next attempt is refused unchecked, so that
+// guessing passwords from one address stays slow. It clears as the
+// failures age, one per per/count.
+func (c *Client) AuthBlocked(now time.Time, count int64, per time.Duration) bool {
+	_, tolerance, ok := gcra(count, per)
+	return ok && c.authTAT.Load()-now.UnixNano() > tolerance
 }
 
 // Sweep removes the entries of clients with no open connection whose rate
@@ -132,7 +163,7 @@ func (t *Table) Sweep(now time.Time) int {
 	removed := 0
 	t.clients.Range(func(k, v any) bool {
 		c := v.(*Client)
-		if c.tat.Load() <= now.UnixNano() && c.conns.CompareAndSwap(0, -1) {
+		if c.tat.Load() <= now.UnixNano() && c.authTAT.Load() <= now.UnixNano() && c.conns.CompareAndSwap(0, -1) {
 			t.clients.CompareAndDelete(k, v)
 			removed++
 		}

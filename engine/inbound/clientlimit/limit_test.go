@@ -144,3 +144,33 @@ func BenchmarkAcquireAllowRelease(b *testing.B) {
 		}
 	})
 }
+
+// TestAuthFailures: count failures per period are allowed, the next
+// attempt is blocked until one ages out; a blocked client is not swept.
+func TestAuthFailures(t *testing.T) {
+	var tb Table
+	c, _ := tb.Acquire(netip.MustParseAddr("192.0.2.7"), 0, 0)
+	now := time.Unix(1000, 0)
+	for i := range 3 {
+		if c.AuthBlocked(now, 3, time.Minute) {
+			t.Fatalf("blocked after %d failures", i)
+		}
+		c.AuthFailed(now, 3, time.Minute)
+	}
+	if !c.AuthBlocked(now, 3, time.Minute) {
+		t.Fatal("not blocked after 3 failures in a minute")
+	}
+	if c.AuthBlocked(now.Add(20*time.Second), 3, time.Minute) {
+		t.Fatal("still blocked once one failure has aged out (20 s at 3/min)")
+	}
+	if c.AuthBlocked(now, 0, 0) {
+		t.Fatal("blocked with no limit")
+	}
+	tb.Release(c)
+	if n := tb.Sweep(now.Add(30 * time.Second)); n != 0 {
+		t.Fatalf("swept a client whose failures still count")
+	}
+	if n := tb.Sweep(now.Add(2 * time.Minute)); n != 1 {
+		t.Fatalf("swept %d, want the client once its failures aged out", n)
+	}
+}
