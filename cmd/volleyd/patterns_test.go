@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/volleymta/volley/spool"
 )
 
 // TestPatternListChoosesVMTA: a <source>'s pattern-list picks each
@@ -78,5 +80,24 @@ func TestPatternListChoosesVMTA(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("stored by vMTA %v, want %v", got, want)
+	}
+}
+
+// TestSourceBCC: a source's bcc address gets every message from it as one
+// more recipient (an archive), with NOTIFY=NEVER: no DSN about the copy.
+func TestSourceBCC(t *testing.T) {
+	d := startVolleyd(t, "", "<source 127.0.0.1>\n always-allow-relaying yes\n bcc archive@archive.test\n</source>\n")
+	if err := sendRaw(d.addr, "s@shop.test", "r@rcpt.test", "Subject: x\r\n\r\nbody\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	got := readSpool(t, d)
+	if len(got) != 1 {
+		t.Fatalf("stored %d messages, want 1", len(got))
+	}
+	if rc := got[0].rcpts(); !slices.Equal(rc, []string{"r@rcpt.test", "archive@archive.test"}) {
+		t.Fatalf("recipients %v", rc)
+	}
+	if n := got[0].Recipients[1].Notify; n != spool.NotifyNever {
+		t.Errorf("the copy's NOTIFY is %v, want NEVER", n)
 	}
 }

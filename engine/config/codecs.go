@@ -63,6 +63,18 @@ var cBool = codec[bool]{parse: ParseBool, format: func(b bool) string {
 
 var cSize = codec[int64]{parse: ParseSize, format: canonSize}
 
+// cAddress is one mailbox, local@domain (no angle brackets or spaces).
+var cAddress = codec[string]{
+	parse: func(s string) (string, error) {
+		at := strings.LastIndexByte(s, '@')
+		if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t<>,;\"") {
+			return "", errExpected("an address like archive@example.com", s)
+		}
+		return s, nil
+	},
+	format: func(s string) string { return s },
+}
+
 // cMegabytes is a size whose bare number means megabytes (PowerMTA's
 // deprecated spool-min-free-space MB); a suffixed size is taken as written.
 var cMegabytes = codec[int64]{

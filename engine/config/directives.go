@@ -214,6 +214,7 @@ func sourceDirectives() []dirEntry {
 		b("add-message-id-header", func(s *S) *bool { return &s.AddMessageIDHeader }),
 		row("add-date-header", bSource, fld(onSrc, cAddDate, func(s *S) *string { return &s.AddDateHeader })),
 		row("remove-header", bSource, fld(onSrc, cList, func(s *S) *[]string { return &s.RemoveHeaders })),
+		row("bcc", bSource, fld(onSrc, cAddress, func(s *S) *string { return &s.BCC })),
 		row("suppression-lists", bSource, fld(onSrc, cList, func(s *S) *[]string { return &s.SuppressionLists })),
 		b("log-connections", func(s *S) *bool { return &s.LogConnections }),
 		b("log-commands", func(s *S) *bool { return &s.LogCommands }),

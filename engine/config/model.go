@@ -190,30 +190,33 @@ type Spool struct {
 // SourceSettings is the inbound policy for a client: defaults, then matching <source CIDR>
 // blocks from shortest to longest prefix, then the named source, then {auth}.
 type SourceSettings struct {
-	SMTPService                bool // default yes
-	AlwaysAllowRelaying        bool
-	RequireAuth                bool
-	AllowAuth                  bool // default yes
-	AllowStartTLS              bool
-	AllowUnencryptedPlainAuth  bool
-	RequireStartTLSBeforeAuth  bool
-	RequireStartTLS            bool
-	DefaultVirtualMTA          string
-	ProcessXVirtualMTA         bool
-	RetainXVirtualMTA          bool
-	RejectInvalidVirtualMTA    bool // default yes
-	ProcessXJob                bool
-	RetainXJob                 bool
-	JobIDHeader                string
-	ProcessXEnvID              bool
-	PatternList                string
-	MaxMessageSize             int64 // bytes; 0 = unlimited (default)
-	MaxMessageHops             int   // default 100
-	MaxRcptPerMessage          int   // 0 = unlimited (default)
-	AddReceivedHeader          bool  // default yes
-	AddMessageIDHeader         bool
-	AddDateHeader              string // no (default), yes or override
-	RemoveHeaders              []string
+	SMTPService               bool // default yes
+	AlwaysAllowRelaying       bool
+	RequireAuth               bool
+	AllowAuth                 bool // default yes
+	AllowStartTLS             bool
+	AllowUnencryptedPlainAuth bool
+	RequireStartTLSBeforeAuth bool
+	RequireStartTLS           bool
+	DefaultVirtualMTA         string
+	ProcessXVirtualMTA        bool
+	RetainXVirtualMTA         bool
+	RejectInvalidVirtualMTA   bool // default yes
+	ProcessXJob               bool
+	RetainXJob                bool
+	JobIDHeader               string
+	ProcessXEnvID             bool
+	PatternList               string
+	MaxMessageSize            int64 // bytes; 0 = unlimited (default)
+	MaxMessageHops            int   // default 100
+	MaxRcptPerMessage         int   // 0 = unlimited (default)
+	AddReceivedHeader         bool  // default yes
+	AddMessageIDHeader        bool
+	AddDateHeader             string // no (default), yes or override
+	RemoveHeaders             []string
+	// BCC is bcc ADDR: every message from the source also goes to ADDR (an
+	// archive), as one more recipient.
+	BCC                        string
 	SuppressionLists           []string
 	LogConnections             bool
 	LogCommands                bool

@@ -363,6 +363,9 @@ func (ss *session) commit() {
 	m := &spool.Message{From: tx.from, EnvID: tx.envID, Ret: tx.ret, Body: tx.body, SMTPUTF8: tx.utf8,
 		VMTA: ss.src.DefaultVirtualMTA, Origin: ss.originName(), Received: now,
 		Recipients: append([]spool.Recipient(nil), tx.rcpts...)}
+	if ss.src.BCC != "" { // the source's archive copy: one more recipient, no DSN
+		m.Recipients = append(m.Recipients, spool.Recipient{Addr: ss.src.BCC, Notify: spool.NotifyNever})
+	}
 	// One allocation for the stored body: room for the message and the
 	// headers we add (Received, Message-ID, Date), so the appends below
 	// never grow it (the body then lives in the queue until delivered).
