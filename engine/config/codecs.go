@@ -63,6 +63,23 @@ var cBool = codec[bool]{parse: ParseBool, format: func(b bool) string {
 
 var cSize = codec[int64]{parse: ParseSize, format: canonSize}
 
+// cDateHeaderTime is date-header-time. Volley writes an added Date field
+// before the commit, when the message is received; PowerMTA's "delivery"
+// (the time of each delivery) would change the stored, signed bytes at
+// every attempt, so it is refused rather than ignored.
+var cDateHeaderTime = codec[string]{
+	parse: func(s string) (string, error) {
+		switch strings.ToLower(s) {
+		case "reception":
+			return "reception", nil
+		case "delivery":
+			return "", errors.New("not supported: Volley dates a message when it receives it (the stored message is what is signed and sent); delete the line")
+		}
+		return "", errExpected("reception or delivery", s)
+	},
+	format: func(s string) string { return s },
+}
+
 // cAddress is one mailbox, local@domain (no angle brackets or spaces).
 var cAddress = codec[string]{
 	parse: func(s string) (string, error) {

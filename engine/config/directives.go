@@ -213,6 +213,7 @@ func sourceDirectives() []dirEntry {
 		b("add-received-header", func(s *S) *bool { return &s.AddReceivedHeader }),
 		b("add-message-id-header", func(s *S) *bool { return &s.AddMessageIDHeader }),
 		row("add-date-header", bSource, fld(onSrc, cAddDate, func(s *S) *string { return &s.AddDateHeader })),
+		row("date-header-time", bSource, fld(onSrc, cDateHeaderTime, func(s *S) *string { return &s.DateHeaderTime })),
 		row("remove-header", bSource, fld(onSrc, cList, func(s *S) *[]string { return &s.RemoveHeaders })),
 		row("bcc", bSource, fld(onSrc, cAddress, func(s *S) *string { return &s.BCC })),
 		row("suppression-lists", bSource, fld(onSrc, cList, func(s *S) *[]string { return &s.SuppressionLists })),

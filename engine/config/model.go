@@ -213,6 +213,7 @@ type SourceSettings struct {
 	AddReceivedHeader         bool  // default yes
 	AddMessageIDHeader        bool
 	AddDateHeader             string // no (default), yes or override
+	DateHeaderTime            string // reception (the only value Volley takes: the Date is written before the commit)
 	RemoveHeaders             []string
 	// BCC is bcc ADDR: every message from the source also goes to ADDR (an
 	// archive), as one more recipient.
