@@ -93,7 +93,9 @@ type plan struct {
 	signWith   *config.DomainSettings // the settings whose dkim-* lines say how
 }
 
-func (pl plan) any() bool { return pl.checks.SPF || pl.checks.DKIM || pl.seal || pl.sign }
+func (pl plan) any() bool {
+	return pl.checks.SPF || pl.checks.DKIM || pl.checks.IPRev || pl.seal || pl.sign
+}
 
 // planFor reads the config: the source's check-spf-inbound and
 // check-dkim-inbound, and arc-seal and dkim-sign of the queues the
@@ -102,7 +104,7 @@ func (pl plan) any() bool { return pl.checks.SPF || pl.checks.DKIM || pl.seal ||
 func planFor(cfg *config.Config, src *config.SourceSettings, m *spool.Message, client netip.Addr) plan {
 	var pl plan
 	if src != nil && client.IsValid() {
-		pl.checks = msgauth.Checks{SPF: src.CheckSPFInbound, DKIM: src.CheckDKIMInbound}
+		pl.checks = msgauth.Checks{SPF: src.CheckSPFInbound, DKIM: src.CheckDKIMInbound, IPRev: src.CheckIPRevInbound}
 	}
 	last := ""
 	for i := range m.Recipients {
@@ -154,11 +156,11 @@ func (p *preparer) prepare(ctx context.Context, j *inbound.PrepareJob) ([]byte, 
 	servID := cfg.HostName()
 	var ar, set, sig []byte
 	var verdict *msgauth.Verdict
-	if pl.checks.SPF || pl.checks.DKIM {
+	if pl.checks.SPF || pl.checks.DKIM || pl.checks.IPRev {
 		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
 		verdict = msgauth.Check(cctx, p.resolver, body, msgauth.Envelope{Client: j.Client, HELO: j.HELO, MailFrom: m.From}, pl.checks)
 		cancel()
-		if j.Source != nil && (j.Source.CheckSPFInbound || j.Source.CheckDKIMInbound) {
+		if j.Source != nil && (j.Source.CheckSPFInbound || j.Source.CheckDKIMInbound || j.Source.CheckIPRevInbound) {
 			ar = verdict.Header(servID)
 		}
 	}

@@ -551,3 +551,57 @@ func TestAPIInjectSigned(t *testing.T) {
 		t.Fatalf("the injected message is not signed for origin.test: %d stored", len(stored))
 	}
 }
+
+// TestIPRevInbound: check-iprev-inbound against a real DNS server (unbound
+// on loopback): a client whose PTR name resolves back to it gets
+// iprev=pass, one without a PTR record iprev=fail, in the stored
+// message's Authentication-Results.
+func TestIPRevInbound(t *testing.T) {
+	ns := testdns.Start(t, testdns.Zones{
+		"test.":             "test. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 30",
+		"127.in-addr.arpa.": "127.in-addr.arpa. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 30",
+	}, []string{
+		"5.0.0.127.in-addr.arpa. 300 IN PTR mail.client.test.",
+		"mail.client.test. 300 IN A 127.0.0.5",
+	}, "test.")
+	d := startVolleyd(t, "", "name-server "+ns.Addr.String()+"\n"+
+		"<source 127.0.0.0/8>\n always-allow-relaying yes\n check-iprev-inbound yes\n</source>\n")
+	for _, from := range []string{"127.0.0.5", "127.0.0.6"} {
+		dialer := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
+		conn, err := dialer.Dial("tcp", d.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := smtp.NewClient(conn, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Mail("a@sender.test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rcpt("r@rcpt.test"); err != nil {
+			t.Fatal(err)
+		}
+		w, err := c.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(w, "From: a@sender.test\r\nSubject: from %s\r\n\r\nbody\r\n", from)
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.Quit()
+	}
+	want := map[string]string{"127.0.0.5": "iprev=pass policy.iprev=127.0.0.5", "127.0.0.6": "iprev=fail policy.iprev=127.0.0.6"}
+	stored := readSpool(t, d)
+	if len(stored) != 2 {
+		t.Fatalf("%d messages stored", len(stored))
+	}
+	for _, m := range stored {
+		ar := unfoldField(m.body, "Authentication-Results")
+		from := strings.TrimPrefix(strings.TrimSpace(unfoldField(m.body, "Subject")), "Subject: from ")
+		if w, ok := want[from]; !ok || !strings.Contains(ar, w) {
+			t.Errorf("message from %q: %q, want %q", from, ar, w)
+		}
+	}
+}

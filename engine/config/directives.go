@@ -224,6 +224,7 @@ func sourceDirectives() []dirEntry {
 		row("smtp-command-timeout", bSource, fld(onSrc, cInterval, func(s *S) *time.Duration { return &s.SMTPCommandTimeout })),
 		b("check-spf-inbound", func(s *S) *bool { return &s.CheckSPFInbound }),
 		b("check-dkim-inbound", func(s *S) *bool { return &s.CheckDKIMInbound }),
+		b("check-iprev-inbound", func(s *S) *bool { return &s.CheckIPRevInbound }),
 		b("allow-chunking", func(s *S) *bool { return &s.AllowChunking }),
 		b("allow-smtputf8", func(s *S) *bool { return &s.AllowSMTPUTF8 }),
 		b("accept-invalid-recipients", func(s *S) *bool { return &s.AcceptInvalidRecipients }),

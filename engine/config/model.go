@@ -226,6 +226,7 @@ type SourceSettings struct {
 	SMTPCommandTimeout         time.Duration // default 10m
 	CheckSPFInbound            bool
 	CheckDKIMInbound           bool
+	CheckIPRevInbound          bool // the client's reverse DNS into Authentication-Results (iprev=)
 	AllowChunking              bool // default yes
 	AllowSMTPUTF8              bool // default yes
 	AcceptInvalidRecipients    bool

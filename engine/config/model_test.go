@@ -157,6 +157,7 @@ var directiveCases = []dcase{
 	{"", "spool-min-free-space 500", func(c *Config) any { return c.Global.SpoolMinFreeSpace }, int64(500 << 20), "lots"},
 	{"", "spool-min-free-space 2g", func(c *Config) any { return c.Global.SpoolMinFreeSpace }, int64(2 << 30), "-1"},
 	{"source", "date-header-time reception", func(c *Config) any { return src(c).DateHeaderTime }, "reception", "noon"},
+	{"source", "check-iprev-inbound yes", func(c *Config) any { return src(c).CheckIPRevInbound }, true, "maybe"},
 	{"source", "bcc archive@example.com", func(c *Config) any { return src(c).BCC }, "archive@example.com", "archive"},
 	{"source", "smtp-max-auth-failure-rate 5/h", func(c *Config) any { return src(c).SMTPMaxAuthFailureRate }, Rate{5, time.Hour}, "often"},
 	{"domain", "dkim-sign yes", func(c *Config) any { return dom(c).DKIM.Sign }, "yes", "always"},

@@ -42,6 +42,7 @@ type Envelope struct {
 // is of the two, and ARC is a DKIM-style signature check.
 type Checks struct {
 	SPF, DKIM bool
+	IPRev     bool // check-iprev-inbound: the client's reverse DNS, confirmed forward
 }
 
 // maxSignatures bounds the DKIM signatures verified per message, so a
@@ -51,7 +52,11 @@ const maxSignatures = 8
 // Verdict is the outcome of the checks on one message.
 type Verdict struct {
 	SPF   authres.ResultValue // "" when not checked
-	DKIM  []DKIMOutcome
+	IPRev authres.ResultValue // "" when not checked
+	// IPRevName is the client's confirmed host name (iprev=pass).
+	IPRevName string
+	Client    netip.Addr
+	DKIM      []DKIMOutcome
 	DMARC authres.ResultValue // "" when not checked
 	ARC   arc.Result
 	// Author is the From domain DMARC judged; MailFrom and HELO are the
@@ -69,8 +74,11 @@ type DKIMOutcome struct {
 
 // Check runs the selected checks on msg (CRLF line ends) from env.
 func Check(ctx context.Context, r Resolver, msg []byte, env Envelope, what Checks) *Verdict {
-	v := &Verdict{MailFrom: env.MailFrom, HELO: env.HELO, Author: fieldDomain(Header(msg), "From")}
+	v := &Verdict{MailFrom: env.MailFrom, HELO: env.HELO, Author: fieldDomain(Header(msg), "From"), Client: env.Client}
 	lookup := func(name string) ([]string, error) { return r.LookupTXT(ctx, name) }
+	if what.IPRev && env.Client.IsValid() {
+		v.IPRev, v.IPRevName = checkIPRev(ctx, r, env.Client)
+	}
 	if what.SPF {
 		v.SPF = checkSPF(ctx, r, env)
 	}
@@ -83,6 +91,50 @@ func Check(ctx context.Context, r Resolver, msg []byte, env Envelope, what Check
 		v.DMARC = checkDMARC(v, lookup)
 	}
 	return v
+}
+
+// maxIPRevNames bounds the PTR names checked forward (RFC 8601 §3's iprev
+// leaves the number to the verifier; 10 is what SPF allows for its ptr).
+const maxIPRevNames = 10
+
+// checkIPRev is RFC 8601 §3's iprev: the client address's PTR names, one
+// of which must resolve back to the address (pass); none does (fail); DNS
+// could not tell (temperror).
+func checkIPRev(ctx context.Context, r Resolver, ip netip.Addr) (authres.ResultValue, string) {
+	names, err := r.LookupAddr(ctx, ip.String())
+	if err != nil {
+		if temporary(err) {
+			return authres.ResultTempError, ""
+		}
+		return authres.ResultFail, ""
+	}
+	tempErr := false
+	for i, name := range names {
+		if i == maxIPRevNames {
+			break
+		}
+		addrs, err := r.LookupIPAddr(ctx, name)
+		if err != nil {
+			tempErr = tempErr || temporary(err)
+			continue
+		}
+		for _, a := range addrs {
+			if got, ok := netip.AddrFromSlice(a.IP); ok && got.Unmap() == ip.Unmap() {
+				return authres.ResultPass, strings.TrimSuffix(name, ".")
+			}
+		}
+	}
+	if tempErr {
+		return authres.ResultTempError, ""
+	}
+	return authres.ResultFail, ""
+}
+
+// temporary says whether a lookup error may go away (a timeout, SERVFAIL),
+// as opposed to an answer that the name does not exist.
+func temporary(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) && !dnsErr.IsNotFound && (dnsErr.IsTemporary || dnsErr.IsTimeout)
 }
 
 func checkSPF(ctx context.Context, r Resolver, env Envelope) authres.ResultValue {
@@ -191,6 +243,9 @@ func domainOf(addr, helo string) string {
 // Results are the verdict as Authentication-Results resinfo entries.
 func (v *Verdict) Results() []authres.Result {
 	var rs []authres.Result
+	if v.IPRev != "" {
+		rs = append(rs, &authres.IPRevResult{Value: v.IPRev, IP: v.Client.String()})
+	}
 	if v.SPF != "" {
 		rs = append(rs, &authres.SPFResult{Value: v.SPF, From: v.MailFrom, Helo: v.HELO})
 	}

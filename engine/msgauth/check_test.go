@@ -2,6 +2,7 @@ package msgauth
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -164,5 +165,44 @@ func TestDMARCUnderMultiLabelSuffix(t *testing.T) {
 	}
 	if want := []string{"_dmarc.dept.news.bank.co.uk", "_dmarc.bank.co.uk"}; strings.Join(asked, " ") != strings.Join(want, " ") {
 		t.Errorf("asked %v, want %v", asked, want)
+	}
+}
+
+// TestIPRev: RFC 8601's iprev: a PTR name that resolves back to the
+// client passes; a name that does not, or no PTR, fails; a name server
+// that cannot answer is a temperror; the result goes into
+// Authentication-Results as iprev=RESULT policy.iprev=IP.
+func TestIPRev(t *testing.T) {
+	r := mapResolver{
+		ptr: map[string][]string{
+			"192.0.2.5": {"other.test.", "mail.good.test."}, "192.0.2.6": {"liar.test."},
+			"2001:db8::7": {"v6.good.test."}, "192.0.2.9": {"!temp"},
+		},
+		ip: map[string][]net.IPAddr{
+			"mail.good.test": {{IP: net.ParseIP("192.0.2.5")}}, "liar.test": {{IP: net.ParseIP("192.0.2.99")}},
+			"v6.good.test": {{IP: net.ParseIP("2001:db8::7")}},
+		},
+	}
+	for ip, want := range map[string]authres.ResultValue{
+		"192.0.2.5": authres.ResultPass, "192.0.2.6": authres.ResultFail, "192.0.2.8": authres.ResultFail,
+		"2001:db8::7": authres.ResultPass, "192.0.2.9": authres.ResultTempError,
+	} {
+		v := Check(context.Background(), r, []byte(testMsg), Envelope{Client: netip.MustParseAddr(ip), HELO: "mx"}, Checks{IPRev: true})
+		if v.IPRev != want {
+			t.Errorf("%s: iprev=%s, want %s", ip, v.IPRev, want)
+		}
+		shown := ip
+		if strings.Contains(ip, ":") {
+			shown = `"` + ip + `"` // not a token: RFC 8601 quotes it
+		}
+		if h := string(v.Header("mx.volley.test")); !strings.Contains(h, "iprev="+string(want)+" policy.iprev="+shown) {
+			t.Errorf("%s: header %q", ip, h)
+		}
+		if v.SPF != "" || v.DMARC != "" {
+			t.Errorf("%s: iprev alone ran spf=%q dmarc=%q", ip, v.SPF, v.DMARC)
+		}
+	}
+	if v := Check(context.Background(), r, []byte(testMsg), Envelope{Client: netip.MustParseAddr("192.0.2.5")}, Checks{}); v.IPRev != "" {
+		t.Errorf("not asked for: iprev=%s", v.IPRev)
 	}
 }

@@ -11,6 +11,7 @@ import (
 type mapResolver struct {
 	txt map[string][]string
 	ip  map[string][]net.IPAddr
+	ptr map[string][]string // by address; "!temp" answers SERVFAIL
 }
 
 func notFound(name string) error {
@@ -36,5 +37,12 @@ func (r mapResolver) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr,
 }
 
 func (r mapResolver) LookupAddr(_ context.Context, addr string) ([]string, error) {
-	return nil, notFound(addr)
+	v, ok := r.ptr[addr]
+	switch {
+	case !ok:
+		return nil, notFound(addr)
+	case len(v) == 1 && v[0] == "!temp":
+		return nil, &net.DNSError{Err: "server misbehaving", Name: addr, IsTemporary: true}
+	}
+	return v, nil
 }
