@@ -57,8 +57,8 @@ type Verdict struct {
 	IPRevName string
 	Client    netip.Addr
 	DKIM      []DKIMOutcome
-	DMARC authres.ResultValue // "" when not checked
-	ARC   arc.Result
+	DMARC     authres.ResultValue // "" when not checked
+	ARC       arc.Result
 	// Author is the From domain DMARC judged; MailFrom and HELO are the
 	// envelope names SPF judged.
 	Author, MailFrom, HELO string
