@@ -80,6 +80,20 @@ var cDateHeaderTime = codec[string]{
 	format: func(s string) string { return s },
 }
 
+// cRunAsRoot is run-as-root. PowerMTA's "no" switches to its own user;
+// volleyd runs as the user that starts it (systemd's User=), so "no" is
+// refused rather than ignored.
+var cRunAsRoot = codec[bool]{
+	parse: func(s string) (bool, error) {
+		b, err := ParseBool(s)
+		if err == nil && !b {
+			return false, errors.New("not supported: volleyd runs as the user that starts it; start it as that user (systemd User=) and delete the line")
+		}
+		return b, err
+	},
+	format: cBool.format,
+}
+
 // cAddress is one mailbox, local@domain (no angle brackets or spaces).
 var cAddress = codec[string]{
 	parse: func(s string) (string, error) {

@@ -142,6 +142,8 @@ func directiveTable() []dirEntry {
 func globalDirectives() []dirEntry {
 	type G = Global
 	return []dirEntry{
+		row("relay-debug", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.RelayDebug })),
+		row("run-as-root", bGlobal, fld(onG, cRunAsRoot, func(g *G) *bool { return &g.RunAsRoot })),
 		row("postmaster", bGlobal, many(onG, cString, func(g *G) *[]string { return &g.Postmaster })),
 		row("host-name", bGlobal, many(onG, cString, func(g *G) *[]string { return &g.HostNames })),
 		row("smtp-listener", bGlobal, many(onG, cListener, func(g *G) *[]Listener { return &g.Listeners })),
@@ -495,6 +497,7 @@ func defaultGlobal() Global {
 		TLSCiphers:      "HIGH:!ADH:@STRENGTH",
 		HTTPMgmtPort:    8080,
 		SyncMsgCreate:   true,
+		RunAsRoot:       true,
 		SyncMsgUpdate:   true,
 		IOEngine:        "auto",
 		LogRotate:       8,

@@ -126,6 +126,12 @@ type Global struct {
 	RelayAddresses         []string
 	AlwaysAllowRelaying    bool
 	SMTPSourceHosts        []SourceHost
+	// RelayDebug answers a relaying refusal with 450 4.7.1 instead of 550
+	// 5.7.1 (relay-debug).
+	RelayDebug bool
+	// RunAsRoot is run-as-root, PowerMTA's default yes: volleyd runs as
+	// the user that starts it (no is refused: it changes no user).
+	RunAsRoot bool
 	// SpoolMinFreeSpace is the deprecated top-level spool-min-free-space
 	// (PowerMTA: in megabytes), for a <spool> block without min-free-space.
 	SpoolMinFreeSpace int64

@@ -154,6 +154,8 @@ var directiveCases = []dcase{
 	{"domain", "use-starttls no", func(c *Config) any { return dom(c).UseStartTLS }, false, "x"},
 	{"domain", "require-starttls yes", func(c *Config) any { return dom(c).RequireStartTLS }, true, "x"},
 	{"domain", "use-dane no", func(c *Config) any { return dom(c).UseDANE }, false, "x"},
+	{"", "relay-debug yes", func(c *Config) any { return c.Global.RelayDebug }, true, "x"},
+	{"", "run-as-root yes", func(c *Config) any { return c.Global.RunAsRoot }, true, "x"},
 	{"", "spool-min-free-space 500", func(c *Config) any { return c.Global.SpoolMinFreeSpace }, int64(500 << 20), "lots"},
 	{"", "spool-min-free-space 2g", func(c *Config) any { return c.Global.SpoolMinFreeSpace }, int64(2 << 30), "-1"},
 	{"source", "date-header-time reception", func(c *Config) any { return src(c).DateHeaderTime }, "reception", "noon"},

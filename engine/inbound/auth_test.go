@@ -123,3 +123,28 @@ func TestAuthFailureRate(t *testing.T) {
 		t.Fatalf("another address: %v", err)
 	}
 }
+
+// TestRelayDebug: relay-debug yes answers a relaying refusal with 450
+// 4.7.1, temporary, where it would be 550 5.7.1.
+func TestRelayDebug(t *testing.T) {
+	for _, debug := range []bool{false, true} {
+		cfg := "smtp-listener 127.0.0.1:0\n<source 0/0>\n always-allow-relaying no\n</source>\n"
+		want := "550 5.7.1"
+		if debug {
+			cfg, want = "relay-debug yes\n"+cfg, "450 4.7.1"
+		}
+		_, addr := serve(t, cfg, memSpool(t))
+		c, err := smtp.Dial(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Mail("a@x.test"); err != nil {
+			t.Fatal(err)
+		}
+		err = c.Rcpt("someone@example.org")
+		if err == nil || !strings.HasPrefix(err.Error(), want[:3]+" ") || !strings.Contains(err.Error(), want[4:]) {
+			t.Errorf("relay-debug %v: %v, want %s", debug, err, want)
+		}
+		c.Close()
+	}
+}

@@ -79,6 +79,9 @@ type transaction struct {
 
 var (
 	replyRelayDenied = smtpwire.Reply{Code: smtpwire.C550MailboxUnavail, Enh: smtpwire.E571DeliveryNotAuth, Text: "Relaying denied"}
+	// replyRelayDebug is relay-debug yes's answer: temporary, so a client
+	// being set up keeps its mail while the config is put right.
+	replyRelayDebug = smtpwire.Reply{Code: smtpwire.C450MailboxUnavail, Enh: smtpwire.E471DeliveryNotAuth, Text: "Relaying denied (relay-debug: temporary)"}
 	replyNoStorage   = smtpwire.Reply{Code: smtpwire.C452InsufficientStorage, Enh: smtpwire.E431SystemFull, Text: "Insufficient system storage, try again later"}
 	replyNotImpl     = smtpwire.Reply{Code: smtpwire.C502NotImplemented, Enh: smtpwire.E551InvalidCommand, Text: "Command not implemented"}
 	replyRateLimited = smtpwire.Reply{Code: smtpwire.C451LocalError, Enh: smtpwire.E471DeliveryNotAuth, Text: "Message rate limit exceeded, try again later"}
@@ -330,7 +333,11 @@ func (ss *session) startTransaction(cmd *smtpwire.Command) {
 func (ss *session) recipient(cmd *smtpwire.Command) {
 	if !ss.pol.mayRelayTo(ss.src, ss.srv.Authenticated(), cmd.Path.Mailbox) {
 		ss.svc.Counters.RelayDenied.Add(1)
-		ss.srv.Reply(replyRelayDenied)
+		if ss.pol.cfg.Global.RelayDebug {
+			ss.srv.Reply(replyRelayDebug)
+		} else {
+			ss.srv.Reply(replyRelayDenied)
+		}
 		return
 	}
 	rc := spool.Recipient{Addr: string(cmd.Path.Mailbox), Notify: spool.Notify(cmd.Rcpt.Notify)}
