@@ -81,7 +81,7 @@ var (
 	replyRelayDenied = smtpwire.Reply{Code: smtpwire.C550MailboxUnavail, Enh: smtpwire.E571DeliveryNotAuth, Text: "Relaying denied"}
 	// replyRelayDebug is relay-debug yes's answer: temporary, so a client
 	// being set up keeps its mail while the config is put right.
-	replyRelayDebug = smtpwire.Reply{Code: smtpwire.C450MailboxUnavail, Enh: smtpwire.E471DeliveryNotAuth, Text: "Relaying denied (relay-debug: temporary)"}
+	replyRelayDebug  = smtpwire.Reply{Code: smtpwire.C450MailboxUnavail, Enh: smtpwire.E471DeliveryNotAuth, Text: "Relaying denied (relay-debug: temporary)"}
 	replyNoStorage   = smtpwire.Reply{Code: smtpwire.C452InsufficientStorage, Enh: smtpwire.E431SystemFull, Text: "Insufficient system storage, try again later"}
 	replyNotImpl     = smtpwire.Reply{Code: smtpwire.C502NotImplemented, Enh: smtpwire.E551InvalidCommand, Text: "Command not implemented"}
 	replyRateLimited = smtpwire.Reply{Code: smtpwire.C451LocalError, Enh: smtpwire.E471DeliveryNotAuth, Text: "Message rate limit exceeded, try again later"}
