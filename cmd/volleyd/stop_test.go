@@ -21,29 +21,8 @@ func TestSIGTERMDrains(t *testing.T) {
     always-allow-relaying yes
 </source>
 `)
-	c, err := net.DialTimeout("tcp", d.addr, peerTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(3 * peerTimeout))
-	br := bufio.NewReader(c)
-	expect := func(prefix string) {
-		t.Helper()
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatalf("reading reply (want %q): %v", prefix, err)
-			}
-			if len(line) > 3 && line[3] == '-' {
-				continue
-			}
-			if !strings.HasPrefix(line, prefix) {
-				t.Fatalf("reply %q, want %q", line, prefix)
-			}
-			return
-		}
-	}
+	c, say := dialog(t, d.addr)
+	expect := func(prefix string) { t.Helper(); say("", prefix) }
 	expect("220 ")
 	io.WriteString(c, "EHLO slow.test\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nSubject: in flight\r\n\r\nfirst half\r\n")
 	for _, want := range []string{"250 ", "250 ", "250 ", "354 "} {
@@ -70,34 +49,7 @@ func TestSIGTERMDrains(t *testing.T) {
 // stored: the disk is never filled, so the spool is not failed for good.
 func TestMinFreeSpaceRefuses(t *testing.T) {
 	d := startVolleyd(t, "", "spool-min-free-space 1000000000\n<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n")
-	c, err := net.DialTimeout("tcp", d.addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-	r := bufio.NewReader(c)
-	expect := func(send, want string) {
-		t.Helper()
-		if send != "" {
-			if _, err := c.Write([]byte(send)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				t.Fatalf("after %q: %v", send, err)
-			}
-			if len(line) > 3 && line[3] == '-' {
-				continue
-			}
-			if !strings.HasPrefix(line, want) {
-				t.Fatalf("after %q: %q, want %q", send, line, want)
-			}
-			return
-		}
-	}
+	_, expect := dialog(t, d.addr)
 	expect("", "220 ")
 	expect("EHLO client.test\r\n", "250 ")
 	for range 2 { // refused, and the session goes on
@@ -112,5 +64,40 @@ func TestMinFreeSpaceRefuses(t *testing.T) {
 	}
 	if !strings.Contains(d.logs.String(), "min-free-space") {
 		t.Errorf("the refusal does not say why:\n%s", d.logs)
+	}
+}
+
+// dialog connects to addr for a hand-written SMTP dialog: say sends a
+// command (none when "") and wants the last line of the reply to start
+// with want; the connection is for what say cannot write.
+func dialog(t *testing.T, addr string) (net.Conn, func(send, want string)) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, peerTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(3 * peerTimeout))
+	r := bufio.NewReader(c)
+	return c, func(send, want string) {
+		t.Helper()
+		if send != "" {
+			if _, err := io.WriteString(c, send); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("after %q (want %q): %v", send, want, err)
+			}
+			if len(line) > 3 && line[3] == '-' {
+				continue
+			}
+			if !strings.HasPrefix(line, want) {
+				t.Fatalf("after %q: %q, want %q", send, line, want)
+			}
+			return
+		}
 	}
 }

@@ -17,13 +17,22 @@ func splitRegexLine(v string) (re, rest string, ok bool) {
 	return v[:i+1], strings.TrimSpace(v[i+1:]), true
 }
 
-func (b *modelBuilder) patternList(blk *Block) {
+// listBlock checks a named list block's head: no nested blocks, a name,
+// and one not taken by an earlier block of its kind.
+func (b *modelBuilder) listBlock(blk *Block, taken bool) bool {
 	b.noNested(blk)
 	if !b.needArg(blk, "a list name") {
-		return
+		return false
 	}
-	if _, dup := b.c.patternByName[blk.Arg]; dup {
-		b.problem(blk.Pos, "duplicate smtp-pattern-list "+quoted(blk.Arg))
+	if taken {
+		b.problem(blk.Pos, "duplicate "+blk.Kind+" "+quoted(blk.Arg))
+		return false
+	}
+	return true
+}
+
+func (b *modelBuilder) patternList(blk *Block) {
+	if !b.listBlock(blk, b.c.patternByName[blk.Arg] != nil) {
 		return
 	}
 	l := &SMTPPatternList{Name: blk.Arg, Pos: blk.Pos}

@@ -83,16 +83,7 @@ var cDateHeaderTime = codec[string]{
 // cRunAsRoot is run-as-root. PowerMTA's "no" switches to its own user;
 // volleyd runs as the user that starts it (systemd's User=), so "no" is
 // refused rather than ignored.
-var cRunAsRoot = codec[bool]{
-	parse: func(s string) (bool, error) {
-		b, err := ParseBool(s)
-		if err == nil && !b {
-			return false, errors.New("not supported: volleyd runs as the user that starts it; start it as that user (systemd User=) and delete the line")
-		}
-		return b, err
-	},
-	format: cBool.format,
-}
+var cRunAsRoot = boolRefusing(false, "volleyd runs as the user that starts it; start it as that user (systemd User=)")
 
 // cAddress is one mailbox, local@domain (no angle brackets or spaces).
 var cAddress = codec[string]{
@@ -452,29 +443,27 @@ var cDKIMFallback = codec[string]{
 
 // cDKIMTimestamp is dkim-add-timestamp. go-msgauth's signer always writes
 // t= (the signing time), so "no" would be a setting not honoured: refused.
-var cDKIMTimestamp = codec[bool]{
-	parse: func(s string) (bool, error) {
-		b, err := ParseBool(s)
-		if err == nil && !b {
-			return false, errors.New("not supported: Volley always writes t= (the signing time); delete the line")
-		}
-		return b, err
-	},
-	format: cBool.format,
-}
+var cDKIMTimestamp = boolRefusing(false, "Volley always writes t= (the signing time)")
 
 // cDKIMBodyLimit is dkim-add-body-limit. l= lets anyone append text to a
 // signed body and keep the signature valid (RFC 6376 §8.2); Volley does not
 // write it, so "yes" is refused.
-var cDKIMBodyLimit = codec[bool]{
-	parse: func(s string) (bool, error) {
-		b, err := ParseBool(s)
-		if err == nil && b {
-			return false, errors.New("not supported: Volley does not write l= (it lets anyone append to a signed body, RFC 6376 §8.2); delete the line")
-		}
-		return b, err
-	},
-	format: cBool.format,
+var cDKIMBodyLimit = boolRefusing(true, "Volley does not write l= (it lets anyone append to a signed body, RFC 6376 §8.2)")
+
+// boolRefusing is a boolean that refuses the value bad, saying why, where
+// Volley cannot do what it asks: an error at the line, not a setting
+// silently not honoured.
+func boolRefusing(bad bool, why string) codec[bool] {
+	return codec[bool]{
+		parse: func(s string) (bool, error) {
+			b, err := ParseBool(s)
+			if err == nil && b == bad {
+				return false, errors.New("not supported: " + why + "; delete the line")
+			}
+			return b, err
+		},
+		format: cBool.format,
+	}
 }
 
 // cAPIKey is an http-api-key: PowerMTA accepts 32 to 128 characters.

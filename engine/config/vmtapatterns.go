@@ -78,12 +78,7 @@ func (l *VMTAPatternList) RecipientDependent() bool {
 }
 
 func (b *modelBuilder) vmtaPatternList(blk *Block) {
-	b.noNested(blk)
-	if !b.needArg(blk, "a list name") {
-		return
-	}
-	if _, dup := b.c.vmtaPatterns[blk.Arg]; dup {
-		b.problem(blk.Pos, "duplicate pattern-list "+quoted(blk.Arg))
+	if !b.listBlock(blk, b.c.vmtaPatterns[blk.Arg] != nil) {
 		return
 	}
 	l := &VMTAPatternList{Name: blk.Arg, Pos: blk.Pos}

@@ -34,15 +34,7 @@ smtp-listener 127.0.0.1:0
 `
 	svc, addr := serve(t, cfg, sp)
 	send := func(user, pass string) error {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 9)}, Timeout: 5 * time.Second}
-		conn, err := d.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := smtp.NewClient(conn, "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := smtpFrom(t, net.IPv4(127, 0, 0, 9), addr)
 		defer c.Close()
 		if user != "" {
 			if err := c.Auth(smtp.PlainAuth("", user, pass, "127.0.0.1")); err != nil {
@@ -98,15 +90,7 @@ func TestAuthFailureRate(t *testing.T) {
 </smtp-user>
 `, sp)
 	auth := func(from net.IP, pass string) error {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from}, Timeout: 5 * time.Second}
-		conn, err := d.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := smtp.NewClient(conn, "127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := smtpFrom(t, from, addr)
 		defer c.Close()
 		return c.Auth(smtp.PlainAuth("", "alice", pass, "127.0.0.1"))
 	}
@@ -147,4 +131,19 @@ func TestRelayDebug(t *testing.T) {
 		}
 		c.Close()
 	}
+}
+
+// smtpFrom opens a net/smtp client to addr from the loopback address from.
+func smtpFrom(t *testing.T, from net.IP, addr string) *smtp.Client {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: from}, Timeout: 5 * time.Second}
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := smtp.NewClient(conn, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -22,12 +22,8 @@ func headerEnd(msg []byte) int {
 // (case-insensitive, RFC 5322 §2.2), name given with its colon.
 func hasHeader(headers []byte, name string) bool {
 	for len(headers) > 0 {
-		line := headers
-		if i := bytes.Index(headers, []byte("\r\n")); i >= 0 {
-			line, headers = headers[:i], headers[i+2:]
-		} else {
-			headers = nil
-		}
+		var line []byte
+		line, headers = nextLine(headers)
 		if len(line) >= len(name) && bytes.EqualFold(line[:len(name)], []byte(name)) {
 			return true
 		}
@@ -40,28 +36,28 @@ func hasHeader(headers []byte, name string) bool {
 func headerValue(msg []byte, name string) (string, bool) {
 	headers := msg[:headerEnd(msg)]
 	for len(headers) > 0 {
-		line := headers
-		if i := bytes.Index(headers, []byte("\r\n")); i >= 0 {
-			line, headers = headers[:i], headers[i+2:]
-		} else {
-			headers = nil
-		}
+		var line []byte
+		line, headers = nextLine(headers)
 		if len(line) <= len(name) || line[len(name)] != ':' || !bytes.EqualFold(line[:len(name)], []byte(name)) {
 			continue
 		}
 		v := string(bytes.TrimSpace(line[len(name)+1:]))
 		for len(headers) > 0 && (headers[0] == ' ' || headers[0] == '\t') {
-			cont := headers
-			if i := bytes.Index(headers, []byte("\r\n")); i >= 0 {
-				cont, headers = headers[:i], headers[i+2:]
-			} else {
-				headers = nil
-			}
+			var cont []byte
+			cont, headers = nextLine(headers)
 			v += " " + string(bytes.TrimSpace(cont))
 		}
 		return v, true
 	}
 	return "", false
+}
+
+// nextLine splits b at its first CRLF: the line before it and the rest.
+func nextLine(b []byte) (line, rest []byte) {
+	if i := bytes.Index(b, []byte("\r\n")); i >= 0 {
+		return b[:i], b[i+2:]
+	}
+	return b, nil
 }
 
 // appendMissingHeaders appends the Message-ID and Date fields the source
