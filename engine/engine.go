@@ -328,7 +328,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	go sweepClients(ctx, svc)
 	go tickMinutes(ctx, stats)
-	pickupDone := startPickup(ctx, cfg, rn.appender, logf)
+	pickupDone := startPickup(ctx, cfg, pickupSource{to: rn.appender, config: snap.Current, logf: logf}, logf)
 	<-ctx.Done()
 	drain(g, services, orDefaultDuration(opts.DrainTimeout, 30*time.Second), logf)
 	stopPrep()

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"net/smtp"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/volleymta/volley/spool"
 )
@@ -99,5 +103,54 @@ func TestSourceBCC(t *testing.T) {
 	}
 	if n := got[0].Recipients[1].Notify; n != spool.NotifyNever {
 		t.Errorf("the copy's NOTIFY is %v, want NEVER", n)
+	}
+}
+
+// TestPickupSourcePolicy: the pickup directory's mail is stored under
+// <source {pickup}>: its default-virtual-mta, X-Virtual-MTA (taken out of
+// the message) and the job header where it processes them, and its
+// pattern-list, which splits a file whose recipients go to two vMTAs.
+func TestPickupSourcePolicy(t *testing.T) {
+	dir := t.TempDir()
+	pick, bad := filepath.Join(dir, "pickup"), filepath.Join(dir, "bad")
+	if err := os.MkdirAll(pick, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := startVolleyd(t, "", "pickup "+pick+" "+bad+"\n"+
+		"<virtual-mta yahoo>\n</virtual-mta>\n<virtual-mta brand1>\n</virtual-mta>\n<virtual-mta rest>\n</virtual-mta>\n"+
+		"<pattern-list select>\n rcpt-to /@yahoo\\.test$/ virtual-mta=yahoo\n</pattern-list>\n"+
+		"<source {pickup}>\n process-x-virtual-mta yes\n process-x-job yes\n default-virtual-mta rest\n pattern-list select\n</source>\n")
+	files := map[string]string{
+		"named.eml": "x-sender: s@shop.test\r\nx-receiver: a@yahoo.test\r\nX-Virtual-MTA: brand1\r\nX-Job: spring\r\nSubject: named\r\n\r\n1\r\n",
+		"split.eml": "x-sender: s@shop.test\r\nx-receiver: b@yahoo.test\r\nx-receiver: c@gmail.test\r\nSubject: split\r\n\r\n2\r\n",
+	}
+	for name, text := range files {
+		tmp := filepath.Join(dir, name)
+		if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(pick, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 20*time.Second, "the pickup files to be taken", func() bool {
+		left, _ := os.ReadDir(pick)
+		return len(left) == 0
+	})
+	got := map[string]string{} // recipients -> vmta/job
+	for _, m := range readSpool(t, d) {
+		got[strings.Join(m.rcpts(), ",")] = m.VMTA + "/" + m.Job
+		if bytes.Contains(m.body, []byte("X-Virtual-MTA")) || bytes.Contains(m.body, []byte("X-Job")) {
+			t.Errorf("headers left in:\n%s", m.body)
+		}
+	}
+	want := map[string]string{"a@yahoo.test": "brand1/spring", "b@yahoo.test": "yahoo/", "c@gmail.test": "rest/"}
+	if len(got) != len(want) {
+		t.Errorf("stored %v, want %v", got, want)
+	}
+	for rc, w := range want {
+		if got[rc] != w {
+			t.Errorf("%s: vmta/job %q, want %q (all: %v)", rc, got[rc], w, got)
+		}
 	}
 }

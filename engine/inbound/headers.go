@@ -34,22 +34,16 @@ func hasHeader(headers []byte, name string) bool {
 // headerValue is the value of msg's first header field named name
 // (without its colon), unfolded and trimmed, and whether there is one.
 func headerValue(msg []byte, name string) (string, bool) {
-	headers := msg[:headerEnd(msg)]
-	for len(headers) > 0 {
-		var line []byte
-		line, headers = nextLine(headers)
-		if len(line) <= len(name) || line[len(name)] != ':' || !bytes.EqualFold(line[:len(name)], []byte(name)) {
-			continue
+	for headers := msg; ; {
+		f, next, ok := nextField(headers)
+		if !ok {
+			return "", false
 		}
-		v := string(bytes.TrimSpace(line[len(name)+1:]))
-		for len(headers) > 0 && (headers[0] == ' ' || headers[0] == '\t') {
-			var cont []byte
-			cont, headers = nextLine(headers)
-			v += " " + string(bytes.TrimSpace(cont))
+		if bytes.EqualFold(f.name, []byte(name)) {
+			return f.value(), true
 		}
-		return v, true
+		headers = next
 	}
-	return "", false
 }
 
 // nextLine splits b at its first CRLF: the line before it and the rest.

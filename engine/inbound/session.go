@@ -381,7 +381,7 @@ func (ss *session) commit() {
 		body = appendReceived(body, ss, now)
 	}
 	body = appendMissingHeaders(body, ss.srv.Body, ss, now)
-	body, rt := appendRouted(body, ss.srv.Body, ss)
+	body, rt := appendRouted(body, ss.srv.Body, ss.src)
 	if rt.vmta != "" {
 		// PowerMTA's rule: an unknown name falls back to
 		// invalid-virtual-mta-fallback, else is refused
@@ -401,34 +401,40 @@ func (ss *session) commit() {
 		m.Job = rt.job
 	}
 	ss.wait()
-	parts := ss.byPatterns(m, rt.vmta != "")
+	parts := ss.one[:]
+	ss.one[0] = m
+	if rt.vmta == "" { // X-Virtual-MTA comes first
+		if split := ChooseVMTAs(ss.pol.cfg, ss.src, m, ss.srv.Body); split != nil {
+			parts = split
+		}
+	}
 	ss.parts, ss.partsAll, ss.partFail, ss.partID = len(parts), len(parts), nil, spool.ID{}
 	for _, pm := range parts {
 		ss.store(pm, body)
 	}
 }
 
-// byPatterns applies the source's pattern-list to a message that did not
+// ChooseVMTAs applies the source's pattern-list to a message that did not
 // name its vMTA in X-Virtual-MTA (PowerMTA's order: the header, then the
 // pattern-list, then default-virtual-mta): each recipient goes to the
-// vMTA of the first entry that matches it, else the message's. Recipients
-// of different vMTAs become separate messages, stored and queued apart,
-// answered together.
-func (ss *session) byPatterns(m *spool.Message, named bool) []*spool.Message {
-	var l *config.VMTAPatternList
-	if !named && ss.src.PatternList != "" {
-		l = ss.pol.cfg.VMTAPatternList(ss.src.PatternList)
+// vMTA of the first entry that matches it, else the message's. It returns
+// nil when the message stays one (its VMTA set when an entry chose one),
+// else one message per vMTA, to be stored and queued apart and answered
+// together. msg is the message as received, for header entries.
+func ChooseVMTAs(cfg *config.Config, src *config.SourceSettings, m *spool.Message, msg []byte) []*spool.Message {
+	if src.PatternList == "" {
+		return nil
 	}
-	ss.one[0] = m // no allocation for the usual single message
+	l := cfg.VMTAPatternList(src.PatternList)
 	if l == nil {
-		return ss.one[:]
+		return nil
 	}
-	header := func(name string) (string, bool) { return headerValue(ss.srv.Body, name) }
+	header := func(name string) (string, bool) { return headerValue(msg, name) }
 	if !l.RecipientDependent() {
 		if v := l.VMTA(m.From, "", header); v != "" {
 			m.VMTA = v
 		}
-		return ss.one[:]
+		return nil
 	}
 	var parts []*spool.Message
 	for _, rc := range m.Recipients {
@@ -449,6 +455,10 @@ func (ss *session) byPatterns(m *spool.Message, named bool) []*spool.Message {
 			parts = append(parts, part)
 		}
 		part.Recipients = append(part.Recipients, rc)
+	}
+	if len(parts) == 1 {
+		m.VMTA = parts[0].VMTA
+		return nil
 	}
 	return parts
 }

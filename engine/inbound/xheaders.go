@@ -3,6 +3,7 @@ package inbound
 import (
 	"bytes"
 
+	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/smtpwire"
 )
 
@@ -55,14 +56,26 @@ type routing struct {
 
 var replyInvalidVMTA = smtpwire.Reply{Code: smtpwire.C550MailboxUnavail, Enh: smtpwire.E570SecurityOther, Text: "Invalid virtual MTA"}
 
+// RouteHeaders is the source's reading of a message's X-Virtual-MTA and job
+// header for the paths off the loops (the pickup directory): msg without
+// them (unless retained), and the vMTA and job they named ("" for none).
+func RouteHeaders(src *config.SourceSettings, msg []byte) (out []byte, vmta, job string) {
+	if !src.ProcessXVirtualMTA && !src.ProcessXJob {
+		return msg, "", ""
+	}
+	s := *src
+	s.AddDateHeader = "" // no Date of ours replaces the message's here
+	out, rt := appendRouted(make([]byte, 0, len(msg)), msg, &s)
+	return out, rt.vmta, rt.job
+}
+
 // appendRouted appends msg to dst, reading X-Virtual-MTA (process-x-virtual-mta)
 // and the job header (process-x-job, jobid-header, default X-Job) and leaving
 // them out unless retain-x-virtual-mta / retain-x-job say to keep them. Under
 // add-date-header override it leaves out the message's Date fields too
 // (appendMissingHeaders wrote ours).
-func appendRouted(dst, msg []byte, ss *session) ([]byte, routing) {
+func appendRouted(dst, msg []byte, src *config.SourceSettings) ([]byte, routing) {
 	var rt routing
-	src := ss.src
 	dropDate := src.AddDateHeader == "override"
 	if !src.ProcessXVirtualMTA && !src.ProcessXJob && !dropDate {
 		return append(dst, msg...), rt
