@@ -3,6 +3,7 @@ package inbound
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"strings"
@@ -182,5 +183,28 @@ func (rr *replyReader) finalLine() ([]byte, error) {
 			return nil, err
 		}
 		rr.n += m
+	}
+}
+
+// BenchmarkChooseVMTAs: a source's pattern-list on the loop, per message:
+// one recipient, a list of four entries whose rcpt-to entry matches after
+// a header entry that does not (the header is looked up, not found).
+func BenchmarkChooseVMTAs(b *testing.B) {
+	cfg, probs := config.LoadText("b.conf", []byte("<virtual-mta yahoo>\n</virtual-mta>\n<virtual-mta promo>\n</virtual-mta>\n"+
+		"<pattern-list p>\n header X-Campaign /^promo-/ virtual-mta=promo\n mail-from /@brand1\\.test$/ virtual-mta=promo\n"+
+		" rcpt-to /@(yahoo|ymail)\\.test$/ virtual-mta=yahoo\n * virtual-mta=promo\n</pattern-list>\n"+
+		"<source 0/0>\n pattern-list p\n</source>\n"))
+	if len(probs) > 0 {
+		b.Fatal(probs)
+	}
+	src := cfg.SourceFor(netip.MustParseAddr("127.0.0.1"), "", false)
+	msg := []byte("From: s@shop.test\r\nTo: a@yahoo.test\r\nSubject: offer\r\nMessage-ID: <1@shop.test>\r\n\r\nbody\r\n")
+	m := &spool.Message{From: "s@shop.test", Recipients: []spool.Recipient{{Addr: "a@yahoo.test"}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.VMTA = ""
+		if parts := ChooseVMTAs(cfg, src, m, msg); parts != nil || m.VMTA != "yahoo" {
+			b.Fatalf("parts %v, vmta %q", parts, m.VMTA)
+		}
 	}
 }

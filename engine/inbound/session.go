@@ -430,8 +430,12 @@ func ChooseVMTAs(cfg *config.Config, src *config.SourceSettings, m *spool.Messag
 		return nil
 	}
 	header := func(name string) (string, bool) { return headerValue(msg, name) }
-	if !l.RecipientDependent() {
-		if v := l.VMTA(m.From, "", header); v != "" {
+	if !l.RecipientDependent() || len(m.Recipients) == 1 { // one choice for the message
+		rcpt := ""
+		if len(m.Recipients) == 1 {
+			rcpt = m.Recipients[0].Addr
+		}
+		if v := l.VMTA(m.From, rcpt, header); v != "" {
 			m.VMTA = v
 		}
 		return nil
