@@ -63,6 +63,18 @@ func Build(root *Block) (*Config, []Problem) {
 	}
 	b.collectMacros(root)
 	b.topDirectives(root)
+	if g := &b.c.Global; g.oldSMTPIP.IsValid() || g.oldSMTPPort != 0 {
+		// The old smtp-ip / smtp-port lines (reference §2.2): one more
+		// listener, on the IP (every address) and port (25) they name.
+		ip, port := g.oldSMTPIP, g.oldSMTPPort
+		if !ip.IsValid() {
+			ip = netip.IPv4Unspecified()
+		}
+		if port == 0 {
+			port = 25
+		}
+		g.Listeners = append(g.Listeners, Listener{Addr: netip.AddrPortFrom(ip, uint16(port)), Pos: g.oldSMTPPos})
+	}
 	if len(b.c.Global.Listeners) == 0 { // PowerMTA listens on every address, port 25
 		b.c.Global.Listeners = []Listener{{Addr: netip.AddrPortFrom(netip.IPv4Unspecified(), 25)}}
 	}
@@ -213,8 +225,11 @@ func (b *modelBuilder) topDirectives(root *Block) {
 			continue
 		}
 		b.apply(d, bGlobal, t)
-		if d.Name == "smtp-listener" && len(b.c.Global.Listeners) > 0 {
+		switch {
+		case d.Name == "smtp-listener" && len(b.c.Global.Listeners) > 0:
 			b.c.Global.Listeners[len(b.c.Global.Listeners)-1].Pos = d.Pos
+		case d.Name == "smtp-ip" || d.Name == "smtp-port":
+			b.c.Global.oldSMTPPos = d.Pos
 		}
 	}
 }

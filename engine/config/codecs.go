@@ -85,6 +85,18 @@ var cDateHeaderTime = codec[string]{
 // refused rather than ignored.
 var cRunAsRoot = boolRefusing(false, "volleyd runs as the user that starts it; start it as that user (systemd User=)")
 
+// cIP is one IP address, IPv4 or IPv6.
+var cIP = codec[netip.Addr]{
+	parse: func(s string) (netip.Addr, error) {
+		ip, err := netip.ParseAddr(s)
+		if err != nil {
+			return ip, errExpected("an IP address", s)
+		}
+		return ip, nil
+	},
+	format: netip.Addr.String,
+}
+
 // cAddress is one mailbox, local@domain (no angle brackets or spaces).
 var cAddress = codec[string]{
 	parse: func(s string) (string, error) {

@@ -147,6 +147,9 @@ func globalDirectives() []dirEntry {
 		row("postmaster", bGlobal, many(onG, cString, func(g *G) *[]string { return &g.Postmaster })),
 		row("host-name", bGlobal, many(onG, cString, func(g *G) *[]string { return &g.HostNames })),
 		row("smtp-listener", bGlobal, many(onG, cListener, func(g *G) *[]Listener { return &g.Listeners })),
+		// Deprecated (reference §2.2): set, never dumped; Build makes them a listener.
+		row("smtp-ip", bGlobal, access{set: fld(onG, cIP, func(g *G) *netip.Addr { return &g.oldSMTPIP }).set}),
+		row("smtp-port", bGlobal, access{set: fld(onG, cPort, func(g *G) *int { return &g.oldSMTPPort }).set}),
 		row("log-file", bGlobal, fld(onG, cString, func(g *G) *string { return &g.LogFile })),
 		row("name-server", bGlobal, many(onG, cNameServer, func(g *G) *[]netip.AddrPort { return &g.NameServers })),
 		row("total-max-smtp-out", bGlobal, fld(onG, cInt, func(g *G) *int { return &g.TotalMaxSMTPOut })),

@@ -101,9 +101,14 @@ func (c *Config) AddressList(name string) *AddressList { return c.listByName[nam
 // Global holds the top-level directives. Zero values are replaced by PowerMTA's defaults in
 // defaultGlobal, so a field's doc names its default.
 type Global struct {
-	Postmaster  []string // postmaster (repeatable)
-	HostNames   []string // host-name (repeatable); the first is used in banner and EHLO
-	Listeners   []Listener
+	Postmaster []string // postmaster (repeatable)
+	HostNames  []string // host-name (repeatable); the first is used in banner and EHLO
+	Listeners  []Listener
+	// oldSMTPIP and oldSMTPPort are the deprecated smtp-ip and smtp-port
+	// lines, turned into one more listener by Build.
+	oldSMTPIP   netip.Addr
+	oldSMTPPort int
+	oldSMTPPos  Pos
 	LogFile     string           // log-file
 	NameServers []netip.AddrPort // name-server IP[:PORT]; port defaults to 53
 	// TotalMaxSMTPOut caps outbound connections (total-max-smtp-out, default 1200).

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,8 @@ var directiveCases = []dcase{
 	{"domain", "use-starttls no", func(c *Config) any { return dom(c).UseStartTLS }, false, "x"},
 	{"domain", "require-starttls yes", func(c *Config) any { return dom(c).RequireStartTLS }, true, "x"},
 	{"domain", "use-dane no", func(c *Config) any { return dom(c).UseDANE }, false, "x"},
+	{"", "smtp-port 2525", func(c *Config) any { return c.Global.Listeners[0].Addr.String() }, "0.0.0.0:2525", "99999"},
+	{"", "smtp-ip 127.0.0.2", func(c *Config) any { return c.Global.Listeners[0].Addr.String() }, "127.0.0.2:25", "localhost"},
 	{"", "relay-debug yes", func(c *Config) any { return c.Global.RelayDebug }, true, "x"},
 	{"", "run-as-root yes", func(c *Config) any { return c.Global.RunAsRoot }, true, "x"},
 	{"", "spool-min-free-space 500", func(c *Config) any { return c.Global.SpoolMinFreeSpace }, int64(500 << 20), "lots"},
@@ -449,5 +452,22 @@ func TestDKIMSettingsNotHonoured(t *testing.T) {
 		if len(probs) != 1 || !strings.HasPrefix(probs[0].Error(), want) {
 			t.Errorf("%s: problems %v, want one starting %q", line, probs, want)
 		}
+	}
+}
+
+// TestOldSMTPListener: the deprecated smtp-ip and smtp-port lines make one
+// listener beside the smtp-listener lines, named at their line in problems
+// (a duplicate address, for instance).
+func TestOldSMTPListener(t *testing.T) {
+	c, probs := LoadText("t.conf", []byte("smtp-listener 127.0.0.1:2525\nsmtp-ip ::1\nsmtp-port 2526\n"))
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	var got []string
+	for _, l := range c.Global.Listeners {
+		got = append(got, l.Addr.String()+"@"+strconv.Itoa(l.Pos.Line))
+	}
+	if strings.Join(got, " ") != "127.0.0.1:2525@1 [::1]:2526@3" {
+		t.Errorf("listeners %v", got)
 	}
 }
