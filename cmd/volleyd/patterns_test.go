@@ -154,3 +154,30 @@ func TestPickupSourcePolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestPatternListPartsSignedByTheirVMTA: the messages a pattern-list split
+// makes are prepared apart, each signed with the domain-key of its own
+// vMTA (the key choice reads the part's vMTA, not the original's).
+func TestPatternListPartsSignedByTheirVMTA(t *testing.T) {
+	keys := newAuthKeys(t)
+	d := startVolleyd(t, "", "<virtual-mta va>\n domain-key a,*,"+keys.file("ed.key")+"\n</virtual-mta>\n"+
+		"<virtual-mta vb>\n domain-key b,*,"+keys.file("rsa.pem")+"\n</virtual-mta>\n"+
+		"<pattern-list p>\n rcpt-to /@a\\.test$/ virtual-mta=va\n * virtual-mta=vb\n</pattern-list>\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n pattern-list p\n</source>\n"+
+		"<domain *>\n dkim-sign yes\n</domain>\n")
+	r := swaks(t, d.addr, "From: s@shop.test\r\nSubject: two keys\r\n\r\nbody\r\n", "--to", "x@a.test,y@b.test")
+	if r.code != 0 {
+		t.Fatalf("swaks exited %d:\n%s", r.code, r.out)
+	}
+	stored := readSpool(t, d)
+	if len(stored) != 2 {
+		t.Fatalf("%d messages stored, want 2", len(stored))
+	}
+	for _, m := range stored {
+		sig := unfoldField(m.body, "DKIM-Signature")
+		want := map[string]string{"va": "s=a;", "vb": "s=b;"}[m.VMTA]
+		if want == "" || !strings.Contains(strings.ReplaceAll(sig, " ", ""), want) {
+			t.Errorf("message for %v through %q: signature %q, want %s", m.rcpts(), m.VMTA, sig, want)
+		}
+	}
+}
