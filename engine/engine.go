@@ -239,7 +239,7 @@ func Run(ctx context.Context, opts Options) error {
 	// The appender of pickup, the API and the processors exists before the
 	// listeners accept, so mail passed on at once is not dropped; Init
 	// gives it the inboxes.
-	appender := &routingAppender{sp: sp, received: func(m *spool.Message) {
+	appender := &routingAppender{sp: sp, sup: sup, settle: st.push, received: func(m *spool.Message) {
 		stats.received(m)
 		mets.received(m)
 	}, prep: prep, config: snap.Current}

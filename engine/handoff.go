@@ -108,8 +108,7 @@ func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, name
 		}
 		if h.sup != nil {
 			if list, ok := h.sup.atInjection(rc.Addr, names); ok {
-				out = append(out, outbound.Outcome{Entry: queue.Entry{ID: id, Index: rc.Index, Addr: rc.Addr, Msg: m},
-					Kind: outbound.Bounced, Reply: suppressedReply(list), Stage: smtpwire.StageRcpt, Category: "suppressed", NoDSN: true})
+				out = append(out, suppressedOutcome(id, m, rc, list))
 				continue
 			}
 		}
@@ -150,9 +149,21 @@ type routingAppender struct {
 	// prep and config, when set, sign and seal the message first.
 	prep   *preparer
 	config func() *config.Config
+	// sup and settle, when set, take the recipients on a suppression list
+	// out at injection, as handoff does for SMTP: stored, then settled as
+	// bounced (category suppressed, no DSN) instead of queued. settle is
+	// the settler's push: false while its ring is full.
+	sup    *suppression
+	settle func(outbound.Outcome) bool
 }
 
+// Append stores and routes m, checking the runtime suppression list.
 func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []byte) (spool.ID, error) {
+	return a.appendFor(ctx, m, body, nil)
+}
+
+// appendFor is Append for a source whose suppression-lists are names.
+func (a routingAppender) appendFor(ctx context.Context, m *spool.Message, body []byte, names []string) (spool.ID, error) {
 	if a.prep != nil {
 		var err error
 		if body, err = a.prep.prepareNow(ctx, a.config(), m, body); err != nil {
@@ -166,8 +177,31 @@ func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []by
 	if a.received != nil {
 		a.received(m)
 	}
-	routeWaiting(ctx, queue.NewRouter(a.inboxes, -1), id, m, body)
+	rt := queue.NewRouter(a.inboxes, -1)
+	var dropped []outbound.Outcome
+	for i := range m.Recipients {
+		if rc := &m.Recipients[i]; a.sup != nil {
+			if list, ok := a.sup.atInjection(rc.Addr, names); ok {
+				dropped = append(dropped, suppressedOutcome(id, m, rc, list))
+				continue
+			}
+		}
+		rt.RouteOne(id, m, body, i)
+	}
+	waitRouted(ctx, rt)
+	for _, o := range dropped {
+		for !a.settle(o) && ctx.Err() == nil {
+			time.Sleep(backlogRetry) // the settler's ring is full: it drains in milliseconds
+		}
+	}
 	return id, nil
+}
+
+// suppressedOutcome settles recipient rc of message id as bounced at
+// injection because list holds it: category suppressed, no DSN.
+func suppressedOutcome(id spool.ID, m *spool.Message, rc *spool.Recipient, list string) outbound.Outcome {
+	return outbound.Outcome{Entry: queue.Entry{ID: id, Index: rc.Index, Addr: rc.Addr, Msg: m},
+		Kind: outbound.Bounced, Reply: suppressedReply(list), Stage: smtpwire.StageRcpt, Category: "suppressed", NoDSN: true}
 }
 
 // routeWaiting hands a stored message's recipients to their owners from a
@@ -176,6 +210,11 @@ func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []by
 // in the spool and are found at the next start).
 func routeWaiting(ctx context.Context, rt *queue.Router, id spool.ID, m *spool.Message, body []byte) bool {
 	rt.Route(id, m, body)
+	return waitRouted(ctx, rt)
+}
+
+// waitRouted waits until rt has handed over everything routed to it.
+func waitRouted(ctx context.Context, rt *queue.Router) bool {
 	for rt.Pending() > 0 {
 		if ctx.Err() != nil {
 			return false

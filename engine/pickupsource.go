@@ -13,7 +13,8 @@ import (
 // <source {pickup}>, as a session stores under its source's (PowerMTA
 // §8.4.1): the source's default-virtual-mta, X-Virtual-MTA and the job
 // header where it processes them (the file's x-job line wins), then its
-// pattern-list.
+// pattern-list; recipients on its suppression-lists (or the runtime list)
+// are bounced at injection, as for SMTP.
 type pickupSource struct {
 	to     routingAppender
 	config func() *config.Config
@@ -51,7 +52,7 @@ func (p pickupSource) Append(ctx context.Context, m *spool.Message, body []byte)
 	}
 	var first spool.ID
 	for i, part := range parts {
-		id, err := p.to.Append(ctx, part, body)
+		id, err := p.to.appendFor(ctx, part, body, src.SuppressionLists)
 		if err != nil {
 			return first, err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,5 +133,47 @@ func TestSuppression(t *testing.T) {
 	post(t, "POST", base+"/api/v1/reload", nil, &rl, 422)
 	if rl.OK || len(rl.Problems) == 0 || !strings.Contains(rl.Problems[0], "nosuch") {
 		t.Fatalf("reload with an unknown list: %+v", rl)
+	}
+}
+
+// TestPickupSuppression: a pickup file's recipients on <source {pickup}>'s
+// suppression-lists or on the runtime list are bounced at injection with
+// their b record, as over SMTP; the others are queued.
+func TestPickupSuppression(t *testing.T) {
+	dir := t.TempDir()
+	pick, acctPath := filepath.Join(dir, "pickup"), filepath.Join(dir, "acct.csv")
+	if err := os.MkdirAll(pick, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\n"+
+		"pickup "+pick+" "+filepath.Join(dir, "bad")+"\n"+
+		"<acct-file "+acctPath+">\n records b\n</acct-file>\n"+
+		"<address-list blocked>\n address listed@x.test\n</address-list>\n"+
+		"<source {pickup}>\n suppression-lists blocked\n</source>\n")
+	base := apiURL(t, d)
+	post(t, "POST", base+"/api/v1/suppressions", api.SuppressionEntries{Entries: []string{"runtime@x.test"}}, nil, 200)
+	file := "x-sender: s@origin.test\r\nx-receiver: ok@x.test\r\nx-receiver: runtime@x.test\r\nx-receiver: listed@x.test\r\n" +
+		"Subject: picked\r\n\r\nbody\r\n"
+	tmp := filepath.Join(dir, "m.eml")
+	if err := os.WriteFile(tmp, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(pick, "m.eml")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, peerTimeout, "two suppressed b records", func() bool {
+		b, _ := os.ReadFile(acctPath)
+		return strings.Count(string(b), ",suppressed,") == 2
+	})
+	if v := metricValue(t, base, `volley_suppressed_recipients_total{stage="injection"}`); v != 2 {
+		t.Errorf("suppressed at injection: %v, want 2", v)
+	}
+	stored := readSpool(t, d)
+	if len(stored) != 1 || !slices.Equal(stored[0].rcpts(), []string{"ok@x.test"}) {
+		var left [][]string
+		for _, m := range stored {
+			left = append(left, m.rcpts())
+		}
+		t.Errorf("left in the spool: %v, want [[ok@x.test]]", left)
 	}
 }

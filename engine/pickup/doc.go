@@ -13,9 +13,9 @@
 // Not responsible for: BSMTP pickup files (HELO/EHLO/MAIL/XACK, mail merge),
 // which are rejected to BADDIR as "BSMTP pickup files are not supported yet";
 // source policy (`<source {pickup}>`: default-virtual-mta, X-Virtual-MTA,
-// the job header, the pattern-list), which the engine's Appender applies
-// (engine/pickupsource.go); suppression lists; the message's header
-// syntax, which is passed on unchanged.
+// the job header, the pattern-list, suppression lists), which the engine's
+// Appender applies (engine/pickupsource.go); the message's header syntax,
+// which is passed on unchanged.
 //
 // Half-written files: feeders should write elsewhere and rename into DIR (or
 // write ".name" in DIR and rename it: names starting with "." are ignored).
