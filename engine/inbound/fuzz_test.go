@@ -28,6 +28,7 @@ func FuzzLiveSession(f *testing.F) {
 		"AUTH PLAIN AGFsaWNlAHdyb25n\r\nRSET\r\nNOOP\r\nVRFY x\r\nHELP\r\n",
 		"\x00\xff\r\n\r\n.\r\nDATA\r\n",
 		"EHLO x\r\nMAIL FROM:<a@b.c> SIZE=99999999999999999999\r\n",
+		"EHLO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<a@e.f>\r\nRCPT TO:<d@e.f>\r\nDATA\r\nX-C: y\r\n\r\nsplit\r\n.\r\nQUIT\r\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -38,7 +39,10 @@ func FuzzLiveSession(f *testing.F) {
 				t.Fatal(err)
 			}
 			// The service outlives this iteration's t: it serves the whole run.
-			fuzzAddr, fuzzLoop = serveForever(t, baseConfig+"</source>\n", sp)
+			// A pattern-list that splits messages by recipient and a bcc
+			// copy, so the fuzzer reaches the several-messages path too.
+			fuzzAddr, fuzzLoop = serveForever(t, baseConfig+"    pattern-list p\n    bcc archive@x.test\n</source>\n"+
+				"<virtual-mta v1>\n</virtual-mta>\n<pattern-list p>\n    header X-C /x/ virtual-mta=v1\n    rcpt-to /^a/ virtual-mta=v1\n</pattern-list>\n", sp)
 		})
 		c, err := net.DialTimeout("tcp", fuzzAddr, 5*time.Second)
 		if err != nil {
