@@ -11,7 +11,6 @@ import (
 	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/iouring"
-	"github.com/volleymta/volley/smtpwire"
 	"github.com/volleymta/volley/spool"
 )
 
@@ -106,11 +105,9 @@ func (h *handoff) routeFiltered(id spool.ID, m *spool.Message, body []byte, name
 				}
 			}
 		}
-		if h.sup != nil {
-			if list, ok := h.sup.atInjection(rc.Addr, names); ok {
-				out = append(out, suppressedOutcome(id, m, rc, list))
-				continue
-			}
+		if o, ok := h.sup.injectionOutcome(id, m, rc, names); ok {
+			out = append(out, o)
+			continue
 		}
 		h.rt.RouteOne(id, m, body, i)
 	}
@@ -180,11 +177,9 @@ func (a routingAppender) appendFor(ctx context.Context, m *spool.Message, body [
 	rt := queue.NewRouter(a.inboxes, -1)
 	var dropped []outbound.Outcome
 	for i := range m.Recipients {
-		if rc := &m.Recipients[i]; a.sup != nil {
-			if list, ok := a.sup.atInjection(rc.Addr, names); ok {
-				dropped = append(dropped, suppressedOutcome(id, m, rc, list))
-				continue
-			}
+		if o, ok := a.sup.injectionOutcome(id, m, &m.Recipients[i], names); ok {
+			dropped = append(dropped, o)
+			continue
 		}
 		rt.RouteOne(id, m, body, i)
 	}
@@ -195,13 +190,6 @@ func (a routingAppender) appendFor(ctx context.Context, m *spool.Message, body [
 		}
 	}
 	return id, nil
-}
-
-// suppressedOutcome settles recipient rc of message id as bounced at
-// injection because list holds it: category suppressed, no DSN.
-func suppressedOutcome(id spool.ID, m *spool.Message, rc *spool.Recipient, list string) outbound.Outcome {
-	return outbound.Outcome{Entry: queue.Entry{ID: id, Index: rc.Index, Addr: rc.Addr, Msg: m},
-		Kind: outbound.Bounced, Reply: suppressedReply(list), Stage: smtpwire.StageRcpt, Category: "suppressed", NoDSN: true}
 }
 
 // routeWaiting hands a stored message's recipients to their owners from a

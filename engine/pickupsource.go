@@ -34,7 +34,7 @@ func (p pickupSource) Append(ctx context.Context, m *spool.Message, body []byte)
 	body, vmta, job := inbound.RouteHeaders(src, body)
 	switch fallback := cfg.Global.InvalidVirtualMTAFallback; {
 	case vmta == "":
-	case cfg.VMTA(vmta) != nil || cfg.Pool(vmta) != nil:
+	case cfg.KnownVMTA(vmta):
 		m.VMTA = vmta
 	case fallback != "":
 		m.VMTA = fallback

@@ -93,8 +93,11 @@ type plan struct {
 	signWith   *config.DomainSettings // the settings whose dkim-* lines say how
 }
 
-func (pl plan) any() bool {
-	return pl.checks.SPF || pl.checks.DKIM || pl.checks.IPRev || pl.seal || pl.sign
+func (pl plan) any() bool { return pl.checks.Any() || pl.seal || pl.sign }
+
+// sourceChecks are the checks a <source> asks for.
+func sourceChecks(src *config.SourceSettings) msgauth.Checks {
+	return msgauth.Checks{SPF: src.CheckSPFInbound, DKIM: src.CheckDKIMInbound, IPRev: src.CheckIPRevInbound}
 }
 
 // planFor reads the config: the source's check-spf-inbound and
@@ -104,7 +107,7 @@ func (pl plan) any() bool {
 func planFor(cfg *config.Config, src *config.SourceSettings, m *spool.Message, client netip.Addr) plan {
 	var pl plan
 	if src != nil && client.IsValid() {
-		pl.checks = msgauth.Checks{SPF: src.CheckSPFInbound, DKIM: src.CheckDKIMInbound, IPRev: src.CheckIPRevInbound}
+		pl.checks = sourceChecks(src)
 	}
 	last := ""
 	for i := range m.Recipients {
@@ -156,11 +159,11 @@ func (p *preparer) prepare(ctx context.Context, j *inbound.PrepareJob) ([]byte, 
 	servID := cfg.HostName()
 	var ar, set, sig []byte
 	var verdict *msgauth.Verdict
-	if pl.checks.SPF || pl.checks.DKIM || pl.checks.IPRev {
+	if pl.checks.Any() {
 		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
 		verdict = msgauth.Check(cctx, p.resolver, body, msgauth.Envelope{Client: j.Client, HELO: j.HELO, MailFrom: m.From}, pl.checks)
 		cancel()
-		if j.Source != nil && (j.Source.CheckSPFInbound || j.Source.CheckDKIMInbound || j.Source.CheckIPRevInbound) {
+		if j.Source != nil && sourceChecks(j.Source).Any() { // asked for, not only what sealing needs
 			ar = verdict.Header(servID)
 		}
 	}

@@ -9,7 +9,11 @@ import (
 
 	"github.com/volleymta/volley/engine/api"
 	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/outbound"
+	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/engine/suppress"
+	"github.com/volleymta/volley/smtpwire"
+	"github.com/volleymta/volley/spool"
 )
 
 // suppression is the node's suppression lists: the <address-list> blocks
@@ -78,6 +82,22 @@ func (s *suppression) build(cfg *config.Config) (*suppress.Set, error) {
 func (s *suppression) atInjection(rcpt string, names []string) (string, bool) {
 	m, ok := s.set.Load().Check(rcpt, names)
 	return m.List, ok
+}
+
+// injectionOutcome is the outcome of recipient rc of stored message id
+// when a suppression list holds it (ok false otherwise, or with no
+// suppression at all): SMTP's handoff and the pickup and API appender
+// settle it instead of routing it.
+func (s *suppression) injectionOutcome(id spool.ID, m *spool.Message, rc *spool.Recipient, names []string) (outbound.Outcome, bool) {
+	if s == nil {
+		return outbound.Outcome{}, false
+	}
+	list, ok := s.atInjection(rc.Addr, names)
+	if !ok {
+		return outbound.Outcome{}, false
+	}
+	return outbound.Outcome{Entry: queue.Entry{ID: id, Index: rc.Index, Addr: rc.Addr, Msg: m},
+		Kind: outbound.Bounced, Reply: suppressedReply(list), Stage: smtpwire.StageRcpt, Category: "suppressed", NoDSN: true}, true
 }
 
 // atDelivery reports whether rcpt is on the runtime list (the source of

@@ -297,7 +297,7 @@ func (b *modelBuilder) link() {
 
 // linkLayers checks the names used inside <source> and <domain> blocks.
 func (b *modelBuilder) linkLayers() {
-	known := func(name string) bool { return b.c.vmtaByName[name] != nil || b.c.poolByName[name] != nil }
+	known := b.c.KnownVMTA
 	for _, l := range b.c.sourceBlocks {
 		for _, o := range l.ops {
 			if o.e.name == "default-virtual-mta" && o.v != "by-smtp-source-ip" && !known(o.v) {

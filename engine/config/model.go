@@ -86,6 +86,12 @@ func (c *Config) HasDomainBlock(domain string) bool {
 // Pool returns the named virtual-MTA pool, or nil.
 func (c *Config) Pool(name string) *Pool { return c.poolByName[name] }
 
+// KnownVMTA reports whether name is a virtual MTA or a pool (they share
+// one namespace: X-Virtual-MTA and a pattern-list may name either).
+func (c *Config) KnownVMTA(name string) bool {
+	return c.vmtaByName[name] != nil || c.poolByName[name] != nil
+}
+
 // VMTAPatternList returns the named <pattern-list>, or nil.
 func (c *Config) VMTAPatternList(name string) *VMTAPatternList { return c.vmtaPatterns[name] }
 

@@ -381,13 +381,13 @@ func (ss *session) commit() {
 		body = appendReceived(body, ss, now)
 	}
 	body = appendMissingHeaders(body, ss.srv.Body, ss, now)
-	body, rt := appendRouted(body, ss.srv.Body, ss.src)
+	body, rt := appendRouted(body, ss.srv.Body, ss.src, ss.src.AddDateHeader == "override")
 	if rt.vmta != "" {
 		// PowerMTA's rule: an unknown name falls back to
 		// invalid-virtual-mta-fallback, else is refused
 		// (reject-invalid-virtual-mta), else is ignored.
 		switch fallback := ss.pol.cfg.Global.InvalidVirtualMTAFallback; {
-		case ss.pol.validVMTA(rt.vmta):
+		case ss.pol.cfg.KnownVMTA(rt.vmta):
 			m.VMTA = rt.vmta
 		case fallback != "":
 			m.VMTA = fallback

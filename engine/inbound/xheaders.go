@@ -63,20 +63,17 @@ func RouteHeaders(src *config.SourceSettings, msg []byte) (out []byte, vmta, job
 	if !src.ProcessXVirtualMTA && !src.ProcessXJob {
 		return msg, "", ""
 	}
-	s := *src
-	s.AddDateHeader = "" // no Date of ours replaces the message's here
-	out, rt := appendRouted(make([]byte, 0, len(msg)), msg, &s)
+	out, rt := appendRouted(make([]byte, 0, len(msg)), msg, src, false) // no Date of ours replaces the message's here
 	return out, rt.vmta, rt.job
 }
 
 // appendRouted appends msg to dst, reading X-Virtual-MTA (process-x-virtual-mta)
 // and the job header (process-x-job, jobid-header, default X-Job) and leaving
-// them out unless retain-x-virtual-mta / retain-x-job say to keep them. Under
-// add-date-header override it leaves out the message's Date fields too
-// (appendMissingHeaders wrote ours).
-func appendRouted(dst, msg []byte, src *config.SourceSettings) ([]byte, routing) {
+// them out unless retain-x-virtual-mta / retain-x-job say to keep them. With
+// dropDate (add-date-header override, when appendMissingHeaders wrote our
+// Date) it leaves out the message's Date fields too.
+func appendRouted(dst, msg []byte, src *config.SourceSettings, dropDate bool) ([]byte, routing) {
 	var rt routing
-	dropDate := src.AddDateHeader == "override"
 	if !src.ProcessXVirtualMTA && !src.ProcessXJob && !dropDate {
 		return append(dst, msg...), rt
 	}
@@ -106,10 +103,4 @@ func appendRouted(dst, msg []byte, src *config.SourceSettings) ([]byte, routing)
 		}
 	}
 	return append(dst, rest...), rt
-}
-
-// validVMTA reports whether name is a virtual MTA or pool of the config.
-func (p *policy) validVMTA(name string) bool {
-	c := p.cfg
-	return c.VMTA(name) != nil || c.Pool(name) != nil
 }

@@ -45,20 +45,21 @@ type Checks struct {
 	IPRev     bool // check-iprev-inbound: the client's reverse DNS, confirmed forward
 }
 
+// Any reports whether a check is on.
+func (c Checks) Any() bool { return c.SPF || c.DKIM || c.IPRev }
+
 // maxSignatures bounds the DKIM signatures verified per message, so a
 // message cannot make us do hundreds of DNS lookups and RSA verifications.
 const maxSignatures = 8
 
 // Verdict is the outcome of the checks on one message.
 type Verdict struct {
-	SPF   authres.ResultValue // "" when not checked
-	IPRev authres.ResultValue // "" when not checked
-	// IPRevName is the client's confirmed host name (iprev=pass).
-	IPRevName string
-	Client    netip.Addr
-	DKIM      []DKIMOutcome
-	DMARC     authres.ResultValue // "" when not checked
-	ARC       arc.Result
+	SPF    authres.ResultValue // "" when not checked
+	IPRev  authres.ResultValue // "" when not checked
+	Client netip.Addr
+	DKIM   []DKIMOutcome
+	DMARC  authres.ResultValue // "" when not checked
+	ARC    arc.Result
 	// Author is the From domain DMARC judged; MailFrom and HELO are the
 	// envelope names SPF judged.
 	Author, MailFrom, HELO string
@@ -77,7 +78,7 @@ func Check(ctx context.Context, r Resolver, msg []byte, env Envelope, what Check
 	v := &Verdict{MailFrom: env.MailFrom, HELO: env.HELO, Author: fieldDomain(Header(msg), "From"), Client: env.Client}
 	lookup := func(name string) ([]string, error) { return r.LookupTXT(ctx, name) }
 	if what.IPRev && env.Client.IsValid() {
-		v.IPRev, v.IPRevName = checkIPRev(ctx, r, env.Client)
+		v.IPRev = checkIPRev(ctx, r, env.Client)
 	}
 	if what.SPF {
 		v.SPF = checkSPF(ctx, r, env)
@@ -100,13 +101,13 @@ const maxIPRevNames = 10
 // checkIPRev is RFC 8601 §3's iprev: the client address's PTR names, one
 // of which must resolve back to the address (pass); none does (fail); DNS
 // could not tell (temperror).
-func checkIPRev(ctx context.Context, r Resolver, ip netip.Addr) (authres.ResultValue, string) {
+func checkIPRev(ctx context.Context, r Resolver, ip netip.Addr) authres.ResultValue {
 	names, err := r.LookupAddr(ctx, ip.String())
 	if err != nil {
 		if temporary(err) {
-			return authres.ResultTempError, ""
+			return authres.ResultTempError
 		}
-		return authres.ResultFail, ""
+		return authres.ResultFail
 	}
 	tempErr := false
 	for i, name := range names {
@@ -120,14 +121,14 @@ func checkIPRev(ctx context.Context, r Resolver, ip netip.Addr) (authres.ResultV
 		}
 		for _, a := range addrs {
 			if got, ok := netip.AddrFromSlice(a.IP); ok && got.Unmap() == ip.Unmap() {
-				return authres.ResultPass, strings.TrimSuffix(name, ".")
+				return authres.ResultPass
 			}
 		}
 	}
 	if tempErr {
-		return authres.ResultTempError, ""
+		return authres.ResultTempError
 	}
-	return authres.ResultFail, ""
+	return authres.ResultFail
 }
 
 // temporary says whether a lookup error may go away (a timeout, SERVFAIL),
