@@ -97,7 +97,7 @@ func cutStage(s string) (Stage, string) {
 	if ok {
 		for st, n := range stageNames {
 			if strings.EqualFold(name, n) {
-				return Stage(st), rest
+				return Stage(st), strings.TrimSpace(rest)
 			}
 		}
 	}
@@ -122,6 +122,9 @@ func cutSelector(s string) (sel, reply string, err error) {
 		if end < 0 {
 			return "", "", errors.New("regular expression has no closing /")
 		}
+		for end < len(s) && s[end] == ' ' {
+			end++
+		}
 		if end == len(s) || s[end] != '=' {
 			return "", "", errors.New("want = and a reply after /RE/")
 		}
@@ -136,6 +139,9 @@ func (r *Rule) parseSelector(sel string) error {
 	case sel == "*":
 		r.Select = SelectAlways
 	case strings.HasPrefix(sel, "/"):
+		if len(sel) < 2 || !strings.HasSuffix(sel, "/") {
+			return fmt.Errorf("regular expression %q has no closing /", sel)
+		}
 		re, err := regexp.Compile(sel[1 : len(sel)-1])
 		if err != nil {
 			return fmt.Errorf("bad regular expression: %w", err)
