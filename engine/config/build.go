@@ -50,6 +50,7 @@ func Build(root *Block) (*Config, []Problem) {
 			poolByName:    map[string]*Pool{},
 			patternByName: map[string]*SMTPPatternList{},
 			vmtaPatterns:  map[string]*VMTAPatternList{},
+			proxyByName:   map[string]*Proxy{},
 			userByName:    map[string]*SMTPUser{},
 			listByName:    map[string]*AddressList{},
 			DomainMacros:  map[string][]string{},
@@ -230,6 +231,8 @@ func (b *modelBuilder) topDirectives(root *Block) {
 			b.c.Global.Listeners[len(b.c.Global.Listeners)-1].Pos = d.Pos
 		case d.Name == "smtp-ip" || d.Name == "smtp-port":
 			b.c.Global.oldSMTPPos = d.Pos
+		case d.Name == "use-proxy":
+			b.c.Global.useProxyPos = d.Pos
 		}
 	}
 }
@@ -279,6 +282,8 @@ func (b *modelBuilder) topBlock(blk *Block) {
 		b.patternList(blk)
 	case "pattern-list":
 		b.vmtaPatternList(blk)
+	case "proxy":
+		b.proxy(blk)
 	case "bounce-category-patterns":
 		b.bounceCategories(blk)
 	case "acct-file":

@@ -293,6 +293,7 @@ func (b *modelBuilder) link() {
 		}
 	}
 	b.linkLayers()
+	b.linkProxies()
 }
 
 // linkLayers checks the names used inside <source> and <domain> blocks.

@@ -26,6 +26,7 @@ const (
 	bAddrList
 	bProc
 	bRollup
+	bProxy
 	blockKindCount = iota
 )
 
@@ -33,7 +34,7 @@ const (
 var blockKindNames = [blockKindCount]string{
 	"the top level", "<spool>", "<source>", "<smtp-user>", "<virtual-mta>", "<virtual-mta-pool>",
 	"<domain>", "<smtp-pattern-list>", "<acct-file>", "<address-list>",
-	"<bounce-processor>", "<mx-rollup-list>",
+	"<bounce-processor>", "<mx-rollup-list>", "<proxy>",
 }
 
 // String lists the block kinds, e.g. "<domain>, <virtual-mta>".
@@ -50,16 +51,17 @@ func (s blockSet) String() string {
 // target points at the objects the block being built fills; only the ones for the current
 // block kind are set.
 type target struct {
-	g    *Global
-	sp   *Spool
-	src  *SourceSettings
-	user *SMTPUser
-	vm   *VirtualMTA
-	pool *Pool
-	dom  *DomainSettings
-	acct *AcctFile
-	al   *AddressList
-	proc *Processor
+	g     *Global
+	sp    *Spool
+	src   *SourceSettings
+	user  *SMTPUser
+	vm    *VirtualMTA
+	pool  *Pool
+	dom   *DomainSettings
+	acct  *AcctFile
+	al    *AddressList
+	proc  *Processor
+	proxy *Proxy
 }
 
 // dirEntry is one row of the directive table. A name may have several rows when different
@@ -126,6 +128,7 @@ func onDom(t *target) *DomainSettings { return t.dom }
 func onAcct(t *target) *AcctFile      { return t.acct }
 func onList(t *target) *AddressList   { return t.al }
 func onProc(t *target) *Processor     { return t.proc }
+func onProxy(t *target) *Proxy        { return t.proxy }
 func row(name string, b blockSet, a access) dirEntry {
 	return dirEntry{name: name, blocks: b, repeat: a.repeat, set: a.set, get: a.get}
 }
@@ -168,6 +171,10 @@ func globalDirectives() []dirEntry {
 		row("relay-address", bGlobal, many(onG, cString, func(g *G) *[]string { return &g.RelayAddresses })),
 		row("always-allow-relaying", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.AlwaysAllowRelaying })),
 		row("smtp-source-host", bGlobal, many(onG, cSourceHost, func(g *G) *[]SourceHost { return &g.SMTPSourceHosts })),
+		row("use-proxy", bGlobal, fld(onG, cList, func(g *G) *[]string { return &g.UseProxy })),
+		// <proxy NAME> block directives.
+		row("server", bProxy, fld(onProxy, cServerAddr, func(p *Proxy) *netip.AddrPort { return &p.Server })),
+		row("client", bProxy, many(onProxy, cProxyClient, func(p *Proxy) *[]ProxyClient { return &p.Clients })),
 		// Deprecated (reference §2.2): set, never dumped; <spool> min-free-space is the form.
 		row("spool-min-free-space", bGlobal, access{set: fld(onG, cMegabytes, func(g *G) *int64 { return &g.SpoolMinFreeSpace }).set}),
 		row("sync-msg-create", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.SyncMsgCreate })),

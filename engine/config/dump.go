@@ -113,6 +113,11 @@ func (c *Config) Dump() string {
 		d.scopeDomains(c, p.Name)
 		d.line("", "</virtual-mta-pool>")
 	}
+	for _, p := range c.Proxies {
+		d.line("", "<proxy "+p.Name+">")
+		d.rows("    ", bProxy, &target{proxy: p}, nil)
+		d.line("", "</proxy>")
+	}
 	for _, l := range c.domainBlocks {
 		if l.scope == "" {
 			d.layer("", "domain", l)

@@ -88,6 +88,8 @@ func FuzzParse(f *testing.F) {
 		`v "a \"b\" # c" # d` + "\n<acct-file \"|x # y\">\n</acct-file>\n",
 		"<a>\n<b x>\n</a>\n</b>\n< >\n</>\n<c\ninclude x\ninclude *.conf\ninclude [\n",
 		"<smtp-pattern-list p>\nreply /\\x23 [TS01]/ mode=backoff\n</smtp-pattern-list>\n",
+		"use-proxy a\n<proxy a>\nserver 127.0.0.1:2500\nclient 192.0.2.1:7 o1.test\nclient ::1\n</proxy>\n" +
+			"<virtual-mta v>\nsmtp-source-host 192.0.2.1 o1.test\nuse-proxy a,b\n</virtual-mta>\n",
 		string(benchConfig()),
 	} {
 		f.Add(s)

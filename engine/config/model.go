@@ -26,6 +26,10 @@ type Config struct {
 	PatternLists []*SMTPPatternList
 	// VMTAPatternLists are the <pattern-list> blocks.
 	VMTAPatternLists []*VMTAPatternList
+	// Proxies are the <proxy> blocks; DefaultProxies the global use-proxy
+	// list, for vMTAs without their own and for mail sent without a vMTA.
+	Proxies        []*Proxy
+	DefaultProxies []*Proxy
 	// BounceCategories is the <bounce-category-patterns> list, or PowerMTA's built-in list
 	// when the config has none; first match wins.
 	BounceCategories []BounceCategory
@@ -50,6 +54,7 @@ type Config struct {
 	poolByName    map[string]*Pool
 	patternByName map[string]*SMTPPatternList
 	vmtaPatterns  map[string]*VMTAPatternList
+	proxyByName   map[string]*Proxy
 	userByName    map[string]*SMTPUser
 	listByName    map[string]*AddressList
 
@@ -115,6 +120,9 @@ type Global struct {
 	oldSMTPIP   netip.Addr
 	oldSMTPPort int
 	oldSMTPPos  Pos
+	// UseProxy names the proxies of vMTAs without their own use-proxy.
+	UseProxy    []string
+	useProxyPos Pos
 	LogFile     string           // log-file
 	NameServers []netip.AddrPort // name-server IP[:PORT]; port defaults to 53
 	// TotalMaxSMTPOut caps outbound connections (total-max-smtp-out, default 1200).
@@ -283,6 +291,9 @@ type VirtualMTA struct {
 	IncludeHeadersFrom string
 	RewriteList        string
 	UseProxy           []string
+	// Proxies are the proxies it sends through, in order (use-proxy, else
+	// the global use-proxy); none: it connects itself.
+	Proxies []*Proxy
 }
 
 // Pool is one <virtual-mta-pool NAME> block; Members are resolved from the virtual-mta lines.

@@ -110,6 +110,9 @@ type Deliverer struct {
 	// whose sessions all went are dropped as they are met).
 	blocked []*queueState
 	idlers  []*queueState
+	// proxyDown holds, by <proxy> name, until when a proxy whose server
+	// could not be reached is passed over for the next of a vMTA's list.
+	proxyDown map[string]time.Time
 }
 
 // NewDeliverer returns a Deliverer; call it only on o.Reactor's loop.
@@ -450,9 +453,23 @@ func (st *queueState) connect() bool {
 	allowed := false
 	var wait time.Duration
 	var member string
-	full := false
+	var via *config.Proxy
+	var viaPort uint16
+	full, unroutable := false, 0
 	for range d.sourceCount(st.q.Key.VMTA) {
 		src, helo, member = d.source(st.q.Key.VMTA, addr.Addr().Is4())
+		via, viaPort = nil, 0
+		if ps := d.proxiesOf(member); len(ps) > 0 {
+			p, cl, ok := d.viaProxy(ps, src, addr.Addr().Is4())
+			if !ok {
+				unroutable++
+				continue
+			}
+			via, viaPort, src = p, cl.Port, cl.IP
+			if cl.Host != "" {
+				helo = cl.Host
+			}
+		}
 		if d.o.SourceDisabled != nil && src.IsValid() && d.o.SourceDisabled(src, st.q.Key) {
 			continue // `disable source`: EnableSource kicks the queue
 		}
@@ -467,6 +484,10 @@ func (st *queueState) connect() bool {
 		if w > 0 && (wait == 0 || w < wait) {
 			wait = w
 		}
+	}
+	if !allowed && unroutable == d.sourceCount(st.q.Key.VMTA) {
+		// No proxy of the vMTA sends to this address's family.
+		return !st.addrFailed(host, addr, fmt.Errorf("no proxy of virtual-mta %q can send from an address of the family of %s", member, addr.Addr()))
 	}
 	if !allowed {
 		st.next-- // the same address next time
@@ -498,7 +519,8 @@ func (st *queueState) connect() bool {
 		ReplyTimeout:   maxDuration(st.ds.SMTPGreetingTimeout, st.ds.DataSendTimeout),
 		IdleTimeout:    st.ds.ConnectionIdleTimeout,
 	}
-	if _, err := Dial(d.o.Reactor, Target{Remote: addr, Source: src, MX: host, VMTA: member}, opts, st); err != nil {
+	t := Target{Remote: addr, Source: src, MX: host, VMTA: member, Proxy: via, SourcePort: viaPort}
+	if _, err := Dial(d.o.Reactor, t, opts, st); err != nil {
 		d.o.Logf("outbound: %s: connect to %s (%s): %v", st.q.Key, host, addr, err)
 		d.o.Slots.release(member, st.q.Key.VMTA)
 		if localShortage(err) {
@@ -540,6 +562,64 @@ func (d *Deliverer) sourceCount(vmta string) int {
 
 // slotRetry is how soon a queue held by a vMTA or pool cap looks again.
 const slotRetry = time.Second
+
+// proxyRetry is how long a proxy that could not be reached is passed
+// over while another of the vMTA's list can take the connection.
+const proxyRetry = 30 * time.Second
+
+// proxiesOf returns the proxies a vMTA (or, for mail without one, the
+// global use-proxy) sends through; none: it connects itself.
+func (d *Deliverer) proxiesOf(vmta string) []*config.Proxy {
+	if v := d.o.Config.VMTA(vmta); v != nil {
+		return v.Proxies
+	}
+	return d.o.Config.DefaultProxies
+}
+
+// viaProxy picks the proxy for a connection from src (unset: the proxy's
+// first client address of the family) to an address of family v4: the
+// first of ps that can send from it and was not found unreachable lately;
+// when every such proxy was, the first of them, as a probe. ok is false
+// when no proxy of ps can send from it.
+func (d *Deliverer) viaProxy(ps []*config.Proxy, src netip.Addr, v4 bool) (p *config.Proxy, cl config.ProxyClient, ok bool) {
+	now := d.o.Now()
+	for _, x := range ps {
+		var c config.ProxyClient
+		var can bool
+		if src.IsValid() {
+			c, can = x.Client(src)
+		} else {
+			c, can = x.FirstClient(v4)
+		}
+		switch {
+		case !can:
+		case now.Before(d.proxyDown[x.Name]):
+			if p == nil {
+				p, cl = x, c
+			}
+		default:
+			return x, c, true
+		}
+	}
+	return p, cl, p != nil
+}
+
+// proxyFailed marks the proxy of a connection that could not reach it and
+// says whether another proxy can take the vMTA's next connection.
+func (d *Deliverer) proxyFailed(t Target, err error) bool {
+	if d.proxyDown == nil {
+		d.proxyDown = map[string]time.Time{}
+	}
+	d.proxyDown[t.Proxy.Name] = d.o.Now().Add(proxyRetry)
+	p, _, _ := d.viaProxy(d.proxiesOf(t.VMTA), t.Source, t.Remote.Addr().Is4())
+	other := p != nil && p != t.Proxy && !d.o.Now().Before(d.proxyDown[p.Name])
+	next := "no other proxy of the virtual-mta can take it"
+	if other {
+		next = "the next connection goes through proxy " + p.Name
+	}
+	d.o.Logf("outbound: proxy %s (%s) unreachable: %v; %s", t.Proxy.Name, t.Proxy.Server, err, next)
+	return other
+}
 
 // source picks the virtual MTA's next source address of the right family,
 // its host name (round-robin over smtp-source-host lines) and the name of
@@ -867,6 +947,13 @@ func (st *queueState) Closed(s *Session, err error) {
 		st.d.Kick(st.q)
 		return
 	}
+	if s.Unreached && s.T.Proxy != nil {
+		if st.d.proxyFailed(s.T, err) {
+			st.d.Kick(st.q) // the receiver was not tried: no failure of its
+			return
+		}
+		err = fmt.Errorf("proxy %s (%s): %w", s.T.Proxy.Name, s.T.Proxy.Server, err)
+	}
 	if err != nil && st.d.o.QueueFailed != nil {
 		st.d.o.QueueFailed(&QueueFailure{Key: st.q.Key, T: s.T, Err: err, Mode: st.q.Mode(),
 			Warmup: st.sourceOf(s.T.Source).warmup})
@@ -876,23 +963,31 @@ func (st *queueState) Closed(s *Session, err error) {
 		st.matchReply(s.Refusal, s, &acts) // skip-mx: the next address is next anyway
 		defer st.finishActions(&acts)
 	}
-	if err != nil {
-		st.lastError = err.Error()
-		st.failed++
-		st.d.o.Logf("outbound: %s: %s (%s): %v", st.q.Key, s.T.MX, s.T.Remote, err)
-		if st.failed >= st.addrCount() {
-			st.failed = 0
-			if st.conns == 0 {
-				now := st.d.o.Now()
-				st.downReason = "451 4.4.1 No host of " + st.q.Key.Domain + " would take mail (" + strconv.Itoa(st.addrCount()) +
-					" addresses tried; last: " + err.Error() + ")"
-				st.downUntil = now.Add(retryAfter(st.ds.RetryAfter, 1))
-				st.finishReady(Deferred, st.downReason)
-			}
-			return
-		}
+	if err != nil && st.addrFailed(s.T.MX, s.T.Remote, err) {
+		return
 	}
 	st.d.Kick(st.q)
+}
+
+// addrFailed counts an attempt at one of the route's addresses that
+// failed; once every address has, it reports true, and with no session
+// open the queue's ready recipients wait for its retry.
+func (st *queueState) addrFailed(host string, addr netip.AddrPort, err error) bool {
+	st.lastError = err.Error()
+	st.failed++
+	st.d.o.Logf("outbound: %s: %s (%s): %v", st.q.Key, host, addr, err)
+	if st.failed < st.addrCount() {
+		return false
+	}
+	st.failed = 0
+	if st.conns == 0 {
+		now := st.d.o.Now()
+		st.downReason = "451 4.4.1 No host of " + st.q.Key.Domain + " would take mail (" + strconv.Itoa(st.addrCount()) +
+			" addresses tried; last: " + err.Error() + ")"
+		st.downUntil = now.Add(retryAfter(st.ds.RetryAfter, 1))
+		st.finishReady(Deferred, st.downReason)
+	}
+	return true
 }
 
 // addIdle parks a session that has no mail for now.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/inbound/proxy"
 	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/engine/tlspipe"
 	"github.com/volleymta/volley/iouring"
@@ -75,6 +77,11 @@ type Target struct {
 	MX string
 	// VMTA is the virtual MTA whose source this is (a pool's member), or "".
 	VMTA string
+	// Proxy is the <proxy> the connection goes through (nil: direct):
+	// Volley connects to its server and asks it, in a PROXY v1 header, to
+	// connect from Source, port SourcePort, to Remote.
+	Proxy      *config.Proxy
+	SourcePort uint16
 }
 
 // Options are a session's settings, shared read-only by the sessions of a queue.
@@ -140,6 +147,9 @@ type Session struct {
 	closed  bool
 	// idle: ready with nothing to send, waiting for Resume.
 	idle bool
+	// Unreached: the TCP connect itself failed (with a proxy: the proxy
+	// could not be reached, which says nothing of the receiver).
+	Unreached bool
 }
 
 // Local diagnostics, in reply form, for failures the server did not word.
@@ -156,7 +166,11 @@ var ErrNoGreeting = errors.New("outbound: session failed before it was ready")
 func Dial(r iouring.Reactor, t Target, opts *Options, f Feeder) (*Session, error) {
 	s := &Session{T: t, opts: opts, f: f, r: r}
 	s.cl.Reset(&opts.Client)
-	c, err := r.Connect(t.Remote, t.Source, opts.ConnectTimeout, s)
+	remote, local := t.Remote, t.Source
+	if t.Proxy != nil {
+		remote, local = t.Proxy.Server, netip.Addr{}
+	}
+	c, err := r.Connect(remote, local, opts.ConnectTimeout, s)
 	if err != nil {
 		return nil, err
 	}
@@ -167,11 +181,15 @@ func Dial(r iouring.Reactor, t Target, opts *Options, f Feeder) (*Session, error
 // OnOpen arms the greeting timeout.
 func (s *Session) OnOpen(r iouring.Reactor, c iouring.Conn, err error) iouring.Action {
 	if err != nil {
-		s.Err = err
+		s.Err, s.Unreached = err, true
 		s.finish()
 		return iouring.Close
 	}
 	s.c = c
+	if t := s.T; t.Proxy != nil {
+		h := proxy.Header{Command: proxy.Proxy, Source: netip.AddrPortFrom(t.Source, t.SourcePort), Dest: t.Remote}
+		_ = r.Send(c, proxy.Append(make([]byte, 0, proxy.MaxV1Len), h, false))
+	}
 	s.arm()
 	return iouring.Continue
 }
