@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net/smtp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,14 +23,7 @@ func TestMaxMsgRate(t *testing.T) {
 	if n := len(cs.received()); n != 3 {
 		t.Fatalf("%d delivered under max-msg-rate 3/h, want 3", n)
 	}
-	perShard, _ := rn.ShardQueues(t.Context())
-	queued := 0
-	for _, qs := range perShard {
-		for _, q := range qs {
-			queued += q.Recipients
-		}
-	}
-	if queued != 3 {
+	if queued := queuedRecipients(t, rn); queued != 3 {
 		t.Fatalf("%d recipients still queued, want 3", queued)
 	}
 }
@@ -114,4 +108,86 @@ func TestVMTAMaxSMTPOut(t *testing.T) {
 	if peak != 1 {
 		t.Fatalf("peak of %d connections from a vMTA capped at 1", peak)
 	}
+}
+
+// volumeMsg is a message of about 4.2 KB as delivered (the body, the
+// Subject and the Received field volleyd adds): two fit in 10k, three do not.
+var volumeMsg = []byte("Subject: volume\r\n\r\n" + strings.Repeat("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n", 62))
+
+// TestMaxDataVolumeRate: max-data-volume-rate 10k/h lets two 4 KB
+// messages through and holds the third; attempts that deliver nothing (the
+// receiver defers every recipient) give their bytes back, so they do not
+// use up the volume the next messages need. One connection at a time, so
+// the order is the queue's.
+func TestMaxDataVolumeRate(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n    max-smtp-out 1\n    max-data-volume-rate 10k/h\n</domain>\n",
+		sinkHost(cs.addr), sinkPort(cs.addr)))
+	var to []string
+	for i := range 3 {
+		to = append(to, fmt.Sprintf("later%d@dest.test", i)) // deferred with 451 at RCPT
+	}
+	for i := range 3 {
+		to = append(to, fmt.Sprintf("ok%d@dest.test", i))
+	}
+	for _, rcpt := range to {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{rcpt}, volumeMsg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := waitReceived(t, cs, 2)
+	time.Sleep(500 * time.Millisecond)
+	if got = cs.received(); len(got) != 2 || got[0].to[0] != "ok0@dest.test" || got[1].to[0] != "ok1@dest.test" {
+		t.Fatalf("delivered %v under max-data-volume-rate 10k/h, want ok0 and ok1", got)
+	}
+	if size := len(got[0].data); size < 4000 || size > 5000 {
+		t.Fatalf("a message of %d bytes: the test's arithmetic needs about 4.2 KB", size)
+	}
+	if queued := queuedRecipients(t, rn); queued != 4 {
+		t.Fatalf("%d recipients still queued, want 4 (three deferred, one held)", queued)
+	}
+}
+
+// TestVMTADataVolumeRate: a vMTA's max-smtp-data-volume-rate holds over
+// all its domains.
+func TestVMTADataVolumeRate(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf(`<virtual-mta v2>
+    smtp-source-host 127.0.0.2 v2.test
+    max-smtp-data-volume-rate 10k/h
+</virtual-mta>
+<source 127.0.0.1/32>
+    default-virtual-mta v2
+</source>
+<domain *>
+    smtp-hosts [%s]:%s
+    max-smtp-out 1
+</domain>
+`, sinkHost(cs.addr), sinkPort(cs.addr)))
+	for _, rcpt := range []string{"a@one.test", "b@two.test", "c@three.test", "d@four.test"} {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{rcpt}, volumeMsg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitReceived(t, cs, 2)
+	time.Sleep(500 * time.Millisecond)
+	if n := len(cs.received()); n != 2 {
+		t.Fatalf("%d delivered over four domains under the vMTA's 10k/h, want 2", n)
+	}
+	if queued := queuedRecipients(t, rn); queued != 2 {
+		t.Fatalf("%d recipients still queued, want 2", queued)
+	}
+}
+
+// queuedRecipients counts the recipients in every queue of every shard.
+func queuedRecipients(t *testing.T, rn *Running) int {
+	t.Helper()
+	perShard, _ := rn.ShardQueues(t.Context())
+	n := 0
+	for _, qs := range perShard {
+		for _, q := range qs {
+			n += q.Recipients
+		}
+	}
+	return n
 }

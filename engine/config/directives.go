@@ -273,6 +273,7 @@ func vmtaDirectives() []dirEntry {
 		row("domain-key", bVMTA, many(onVM, cDomainKey, func(v *V) *[]DomainKey { return &v.DomainKeys })),
 		row("max-smtp-out", bVMTA, fld(onVM, cInt, func(v *V) *int { return &v.MaxSMTPOut })),
 		row("max-smtp-msg-rate", bVMTA, fld(onVM, cRate, func(v *V) *Rate { return &v.MaxSMTPMsgRate })),
+		row("max-smtp-data-volume-rate", bVMTA, fld(onVM, cVolumeRate, func(v *V) *VolumeRate { return &v.MaxSMTPDataVolumeRate })),
 		row("cold-virtual-mta", bVMTA, many(onVM, cString, func(v *V) *[]string { return &v.ColdVirtualMTAs })),
 		row("include-headers-from", bVMTA, fld(onVM, cString, func(v *V) *string { return &v.IncludeHeadersFrom })),
 		row("rewrite-list", bVMTA, fld(onVM, cString, func(v *V) *string { return &v.RewriteList })),
@@ -281,6 +282,7 @@ func vmtaDirectives() []dirEntry {
 		row("domain-key", bPool, many(onPool, cDomainKey, func(p *P) *[]DomainKey { return &p.DomainKeys })),
 		row("max-smtp-out", bPool, fld(onPool, cInt, func(p *P) *int { return &p.MaxSMTPOut })),
 		row("max-smtp-msg-rate", bPool, fld(onPool, cRate, func(p *P) *Rate { return &p.MaxSMTPMsgRate })),
+		row("max-smtp-data-volume-rate", bPool, fld(onPool, cVolumeRate, func(p *P) *VolumeRate { return &p.MaxSMTPDataVolumeRate })),
 		row("cold-virtual-mta", bPool, many(onPool, cString, func(p *P) *[]string { return &p.ColdVirtualMTAs })),
 	}
 }
@@ -404,6 +406,11 @@ func domainShapingDirectives() []dirEntry {
 		row("source-ip-max-msg-rate", bDomain, many(onDom, cPrefixRate, func(d *DomainSettings) *[]SourceIPRate { return &d.SourceIPMaxMsgRate })),
 		row("source-ip-max-smtp-out", bDomain, many(onDom, cPrefixInt, func(d *DomainSettings) *[]SourceIPLimit { return &d.SourceIPMaxSMTPOut })),
 		row("source-ip-max-connect-rate", bDomain, many(onDom, cPrefixRate, func(d *DomainSettings) *[]SourceIPRate { return &d.SourceIPMaxConnectRate })),
+		row("max-data-volume-rate", bDomain, fld(onDom, cVolumeRate, func(d *DomainSettings) *VolumeRate { return &d.MaxDataVolumeRate })),
+		row("backoff-max-data-volume-rate", bDomain, access{set: setBackoffVolumeRate, get: func(t *target) []string {
+			return []string{t.dom.BackoffMaxDataVolumeRate.String()}
+		}}),
+		row("source-ip-max-data-volume-rate", bDomain, many(onDom, cPrefixVolumeRate, func(d *DomainSettings) *[]SourceIPVolumeRate { return &d.SourceIPMaxDataVolumeRate })),
 		row("queue-priority", bDomain, fld(onDom, cPriority, func(d *DomainSettings) *int { return &d.QueuePriority })),
 		dStr("queue-to", func(d *DomainSettings) *string { return &d.QueueTo }),
 		dBool("disable-mx-rollup", func(d *DomainSettings) *bool { return &d.DisableMXRollup }),

@@ -280,17 +280,19 @@ type SourceSettings struct {
 // VirtualMTA is one <virtual-mta NAME> block. Its nested <domain> blocks are folded into
 // the resolution tables and reached through Config.Effective.
 type VirtualMTA struct {
-	Name               string
-	Pos                Pos
-	SourceHosts        []SourceHost // smtp-source-host (repeat = round-robin)
-	HostName           string
-	DomainKeys         []DomainKey
-	MaxSMTPOut         int  // all queues of this vMTA; 0 = no vMTA-wide cap
-	MaxSMTPMsgRate     Rate // zero = unlimited
-	ColdVirtualMTAs    []string
-	IncludeHeadersFrom string
-	RewriteList        string
-	UseProxy           []string
+	Name           string
+	Pos            Pos
+	SourceHosts    []SourceHost // smtp-source-host (repeat = round-robin)
+	HostName       string
+	DomainKeys     []DomainKey
+	MaxSMTPOut     int  // all queues of this vMTA; 0 = no vMTA-wide cap
+	MaxSMTPMsgRate Rate // zero = unlimited
+	// MaxSMTPDataVolumeRate meters the bytes it delivers, all domains.
+	MaxSMTPDataVolumeRate VolumeRate
+	ColdVirtualMTAs       []string
+	IncludeHeadersFrom    string
+	RewriteList           string
+	UseProxy              []string
 	// Proxies are the proxies it sends through, in order (use-proxy, else
 	// the global use-proxy); none: it connects itself.
 	Proxies []*Proxy
@@ -298,14 +300,16 @@ type VirtualMTA struct {
 
 // Pool is one <virtual-mta-pool NAME> block; Members are resolved from the virtual-mta lines.
 type Pool struct {
-	Name            string
-	Pos             Pos
-	Members         []*VirtualMTA
-	DomainKeys      []DomainKey
-	MaxSMTPOut      int
-	MaxSMTPMsgRate  Rate
-	ColdVirtualMTAs []string
-	memberNames     []Directive
+	Name           string
+	Pos            Pos
+	Members        []*VirtualMTA
+	DomainKeys     []DomainKey
+	MaxSMTPOut     int
+	MaxSMTPMsgRate Rate
+	// MaxSMTPDataVolumeRate meters the bytes its members deliver together.
+	MaxSMTPDataVolumeRate VolumeRate
+	ColdVirtualMTAs       []string
+	memberNames           []Directive
 }
 
 // SourceIPRate is a per-local-IP rate inside a multi-IP vMTA (source-ip-max-*-rate CIDR RATE).
@@ -459,12 +463,17 @@ type DomainSettings struct {
 	MaxErrorsPerConnection int // 0 = unlimited (default)
 	MaxMsgRate             Rate
 	// BackoffMaxMsgRate equals MaxMsgRate unless backoff-max-msg-rate is set.
-	BackoffMaxMsgRate             Rate
-	MaxConnectRate                Rate
-	BackoffMaxConnectRate         Rate
-	SourceIPMaxMsgRate            []SourceIPRate
-	SourceIPMaxSMTPOut            []SourceIPLimit
-	SourceIPMaxConnectRate        []SourceIPRate
+	BackoffMaxMsgRate      Rate
+	MaxConnectRate         Rate
+	BackoffMaxConnectRate  Rate
+	SourceIPMaxMsgRate     []SourceIPRate
+	SourceIPMaxSMTPOut     []SourceIPLimit
+	SourceIPMaxConnectRate []SourceIPRate
+	// MaxDataVolumeRate meters the bytes of delivered messages;
+	// BackoffMaxDataVolumeRate equals it unless backoff-max-data-volume-rate is set.
+	MaxDataVolumeRate             VolumeRate
+	BackoffMaxDataVolumeRate      VolumeRate
+	SourceIPMaxDataVolumeRate     []SourceIPVolumeRate
 	QueuePriority                 int // 0..100, default 50
 	QueueTo                       string
 	DisableMXRollup               bool
@@ -539,7 +548,8 @@ type DomainSettings struct {
 	Warmup  time.Duration // Volley: ramp a new source IP up to these limits
 	ARCSeal bool          // Volley
 
-	backoffMsgRateSet bool
+	backoffMsgRateSet    bool
+	backoffVolumeRateSet bool
 }
 
 // DKIMOptions say whether and how one DKIM signature is made.

@@ -270,6 +270,9 @@ func (m *merger) merge(chain []string, picked map[string][]*layer) *DomainSettin
 	if !d.backoffMsgRateSet {
 		d.BackoffMaxMsgRate = d.MaxMsgRate
 	}
+	if !d.backoffVolumeRateSet {
+		d.BackoffMaxDataVolumeRate = d.MaxDataVolumeRate
+	}
 	m.memo[key.String()] = &d
 	return &d
 }

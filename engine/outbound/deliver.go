@@ -175,7 +175,9 @@ type queueState struct {
 	// recipients attempted, as PowerMTA does; max-connect-rate
 	// connections); kickAt is a pending Kick they asked for.
 	msgRate, connRate queue.Limiter
-	kickAt            time.Time
+	// volRate meters the bytes delivered (max-data-volume-rate).
+	volRate queue.Limiter
+	kickAt  time.Time
 	// bySource shapes the queue per local source address
 	// (source-ip-max-smtp-out, -max-connect-rate, -max-msg-rate).
 	bySource map[netip.Addr]*sourceState
@@ -183,8 +185,8 @@ type queueState struct {
 
 // sourceState is one source address's share of a queue.
 type sourceState struct {
-	conns             int
-	connRate, msgRate queue.Limiter
+	conns                      int
+	connRate, msgRate, volRate queue.Limiter
 	// warmup is the share of the rate its warm-up held it to at its last
 	// transaction here (0: none), for the outcomes' accounting.
 	warmup float64
@@ -715,6 +717,9 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 			ok, wait = src.msgRate.Allows(now, n, sr.Count, sr.Per)
 		}
 		if ok {
+			ok, wait = st.volumeAllows(s.T, src, len(st.batch[0].Body), now)
+		}
+		if ok {
 			// The vMTA's and its pool's max-smtp-msg-rate, over all queues:
 			// taken last, since a shared limiter cannot be asked first.
 			ok, wait = st.d.o.VMTARates.take(s.T.VMTA, n, now)
@@ -732,6 +737,7 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 		}
 		st.msgRate.Take(now, n, r.Count, r.Per)
 		src.msgRate.Take(now, n, sr.Count, sr.Per)
+		st.chargeVolume(s.T, msgBytes(&st.batch[0]), now) // given back if nothing is delivered
 		return st.batch, false
 	}
 	// Cold: put it back and warm it; the session waits for the Kick that
@@ -740,6 +746,53 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 	st.warm()
 	st.addIdle(s)
 	return nil, true
+}
+
+// volumeAllows reports whether a message of size bytes may go now under
+// the data volume rates (the queue's, its backoff one in backoff; its
+// source address's; its vMTA's and pool's), else how long to wait. They
+// are charged when the transaction starts, so that concurrent sessions do
+// not all pass, and given back when it delivers nothing: PowerMTA meters
+// delivered bytes, not attempts.
+func (st *queueState) volumeAllows(t Target, src *sourceState, size int, now time.Time) (bool, time.Duration) {
+	r, sr := st.volumeRate(), st.ds.SourceVolumeRate(t.Source).Rate()
+	if ok, wait := st.volRate.Allows(now, size, r.Count, r.Per); !ok {
+		return false, wait
+	}
+	if ok, wait := src.volRate.Allows(now, size, sr.Count, sr.Per); !ok {
+		return false, wait
+	}
+	if ok, wait := st.d.o.VMTARates.allowsBytes(t.VMTA, size, now); !ok || t.VMTA == st.q.Key.VMTA {
+		return ok, wait
+	}
+	return st.d.o.VMTARates.allowsBytes(st.q.Key.VMTA, size, now) // the pool
+}
+
+// chargeVolume counts a message's bytes (size < 0: gives them back)
+// against the rates volumeAllows checked.
+func (st *queueState) chargeVolume(t Target, size int64, now time.Time) {
+	r, sr := st.volumeRate(), st.ds.SourceVolumeRate(t.Source).Rate()
+	st.volRate.Charge(now, size, r.Count, r.Per)
+	st.sourceOf(t.Source).volRate.Charge(now, size, sr.Count, sr.Per)
+	st.d.o.VMTARates.chargeBytes(t.VMTA, size, now)
+	if t.VMTA != st.q.Key.VMTA {
+		st.d.o.VMTARates.chargeBytes(st.q.Key.VMTA, size, now)
+	}
+}
+
+// msgBytes is the size of an entry's message as sent.
+func msgBytes(e *queue.Entry) int64 {
+	if e.Body == nil && e.Msg != nil {
+		return e.Msg.Size
+	}
+	return int64(len(e.Body))
+}
+
+func (st *queueState) volumeRate() config.Rate {
+	if st.q.Backoff {
+		return st.ds.BackoffMaxDataVolumeRate.Rate()
+	}
+	return st.ds.MaxDataVolumeRate.Rate()
 }
 
 // held puts the batch back to wait jobHold when its job is paused
@@ -831,9 +884,11 @@ func (st *queueState) Settled(s *Session, out []Outcome) {
 	// The mode the attempt was made in: the replies below may switch it.
 	st.stamp(out, st.sourceOf(s.T.Source).warmup)
 	var acts replyActions
+	delivered := false
 	for i := range out {
 		o := &out[i]
 		if o.Kind == Delivered {
+			delivered = true
 			st.afterDelivery()
 		} else if o.T.Remote.IsValid() {
 			bounceRcpt, skipMX := st.matchReply(o.Reply, s, &acts)
@@ -852,6 +907,10 @@ func (st *queueState) Settled(s *Session, out []Outcome) {
 			continue
 		}
 		st.retry(o, now)
+	}
+	if !delivered && len(out) > 0 {
+		// Data volume rates meter delivered mail: give the bytes back.
+		st.chargeVolume(s.T, -msgBytes(&out[0].Entry), now)
 	}
 	st.failed = 0
 	st.d.o.Settle(out)

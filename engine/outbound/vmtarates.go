@@ -9,17 +9,18 @@ import (
 	"github.com/volleymta/volley/engine/queue"
 )
 
-// VMTARates holds each virtual MTA's and pool's max-smtp-msg-rate over
-// all queues and all shards (messages per period from its source
-// addresses, whatever the domain): one shared limiter each, taken without
-// a lock. A reload keeps the limiters of the names that stay.
+// VMTARates holds each virtual MTA's and pool's max-smtp-msg-rate and
+// max-smtp-data-volume-rate over all queues and all shards (messages and
+// bytes per period from its source addresses, whatever the domain): shared
+// limiters, taken without a lock. A reload keeps the limiters of the names
+// that stay.
 type VMTARates struct {
 	m atomic.Pointer[map[string]*vmtaRate]
 }
 
 type vmtaRate struct {
-	lim  queue.SharedLimiter
-	rate config.Rate
+	lim, vol   queue.SharedLimiter
+	rate, vrat config.Rate
 }
 
 // NewVMTARates returns the rates of cfg's vMTAs and pools.
@@ -37,8 +38,8 @@ func (r *VMTARates) Reconfigure(cfg *config.Config) {
 		old = *p
 	}
 	next := map[string]*vmtaRate{}
-	add := func(name string, rate config.Rate) {
-		if rate.Unlimited() || rate.Count <= 0 {
+	add := func(name string, rate config.Rate, volume config.VolumeRate) {
+		if (rate.Unlimited() || rate.Count <= 0) && volume.Unlimited() {
 			return
 		}
 		name = strings.ToLower(name)
@@ -46,14 +47,14 @@ func (r *VMTARates) Reconfigure(cfg *config.Config) {
 		if v == nil {
 			v = &vmtaRate{}
 		}
-		v.rate = rate
+		v.rate, v.vrat = rate, volume.Rate()
 		next[name] = v
 	}
 	for _, v := range cfg.VMTAs {
-		add(v.Name, v.MaxSMTPMsgRate)
+		add(v.Name, v.MaxSMTPMsgRate, v.MaxSMTPDataVolumeRate)
 	}
 	for _, p := range cfg.Pools {
-		add(p.Name, p.MaxSMTPMsgRate)
+		add(p.Name, p.MaxSMTPMsgRate, p.MaxSMTPDataVolumeRate)
 	}
 	r.m.Store(&next)
 }
@@ -61,16 +62,36 @@ func (r *VMTARates) Reconfigure(cfg *config.Config) {
 // take counts n messages from vmta (a vMTA or pool; "" is none) at now;
 // false with how long to wait when its rate allows none now.
 func (r *VMTARates) take(vmta string, n int, now time.Time) (bool, time.Duration) {
+	if v := r.of(vmta); v != nil {
+		return v.lim.Take(now, n, v.rate.Count, v.rate.Per)
+	}
+	return true, 0
+}
+
+// allowsBytes reports whether vmta's data volume rate lets a message of
+// size bytes go now, else how long to wait.
+func (r *VMTARates) allowsBytes(vmta string, size int, now time.Time) (bool, time.Duration) {
+	if v := r.of(vmta); v != nil {
+		return v.vol.Allows(now, size, v.vrat.Count, v.vrat.Per)
+	}
+	return true, 0
+}
+
+// chargeBytes counts a delivered message of size bytes against vmta's
+// data volume rate.
+func (r *VMTARates) chargeBytes(vmta string, size int64, now time.Time) {
+	if v := r.of(vmta); v != nil {
+		v.vol.Charge(now, size, v.vrat.Count, v.vrat.Per)
+	}
+}
+
+func (r *VMTARates) of(vmta string) *vmtaRate {
 	if r == nil || vmta == "" {
-		return true, 0
+		return nil
 	}
 	p := r.m.Load()
 	if p == nil {
-		return true, 0
+		return nil
 	}
-	v := (*p)[strings.ToLower(vmta)]
-	if v == nil {
-		return true, 0
-	}
-	return v.lim.Take(now, n, v.rate.Count, v.rate.Per)
+	return (*p)[strings.ToLower(vmta)]
 }

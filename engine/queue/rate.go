@@ -31,6 +31,34 @@ func (l *Limiter) Allows(now time.Time, n int, count int64, per time.Duration) (
 	return ok, wait
 }
 
+// Charge counts n events that Allows let through, even past the rate
+// (the bytes of a message under a data-volume rate, which may exceed the
+// burst): the next Take or Allows waits until they are paid for. A
+// negative n gives back what a Charge took for events that did not happen
+// (a transaction that delivered nothing).
+func (l *Limiter) Charge(now time.Time, n int64, count int64, per time.Duration) {
+	l.tat = charged(l.tat, now, n, count, per)
+}
+
+// charged is the arrival time after n more events (n < 0: fewer) at now.
+func charged(tat, now time.Time, n, count int64, per time.Duration) time.Time {
+	if count <= 0 || per <= 0 || n == 0 {
+		return tat
+	}
+	interval := per / time.Duration(count)
+	if interval <= 0 {
+		return tat
+	}
+	if n < 0 {
+		// A refund never gives more than the burst: check starts from now.
+		return tat.Add(time.Duration(n) * interval)
+	}
+	if tat.Before(now) {
+		tat = now
+	}
+	return tat.Add(time.Duration(n) * interval)
+}
+
 // check returns Take's answer and the arrival time it would leave.
 func (l *Limiter) check(now time.Time, n int, count int64, per time.Duration) (bool, time.Duration, time.Time) {
 	if count <= 0 || per <= 0 || n <= 0 {
@@ -60,6 +88,32 @@ func (l *Limiter) check(now time.Time, n int, count int64, per time.Duration) (b
 // compare-and-swap, so no shard waits for another's lock.
 type SharedLimiter struct {
 	tat atomic.Int64 // theoretical arrival time, Unix nanoseconds
+}
+
+// Allows is Limiter.Allows for many goroutines.
+func (l *SharedLimiter) Allows(now time.Time, n int, count int64, per time.Duration) (bool, time.Duration) {
+	var lim Limiter
+	if t := l.tat.Load(); t != 0 {
+		lim.tat = time.Unix(0, t)
+	}
+	return lim.Allows(now, n, count, per)
+}
+
+// Charge is Limiter.Charge for many goroutines.
+func (l *SharedLimiter) Charge(now time.Time, n int64, count int64, per time.Duration) {
+	if count <= 0 || per <= 0 || n == 0 {
+		return
+	}
+	for {
+		old := l.tat.Load()
+		var tat time.Time
+		if old != 0 {
+			tat = time.Unix(0, old)
+		}
+		if l.tat.CompareAndSwap(old, charged(tat, now, n, count, per).UnixNano()) {
+			return
+		}
+	}
 }
 
 // Take is Limiter.Take for many goroutines.

@@ -73,3 +73,42 @@ func TestSharedLimiter(t *testing.T) {
 		t.Fatalf("one more after 10 ms (one interval): %v %v", yes, wait)
 	}
 }
+
+// TestLimiterCharge: a charge past the burst (a message bigger than a
+// volume rate's whole allowance) makes the next events wait until it is
+// paid for; a negative charge gives it back, but never more than the burst.
+func TestLimiterCharge(t *testing.T) {
+	var l Limiter
+	now := time.Unix(1000, 0)
+	const count, per = 1000, time.Second // 1000 bytes a second: 1 ms a byte
+	l.Charge(now, 3000, count, per)
+	if ok, wait := l.Allows(now, 1, count, per); ok || wait != 2*time.Second+time.Millisecond {
+		t.Fatalf("after 3000 bytes: %v, wait %v; want 2.001 s", ok, wait)
+	}
+	l.Charge(now, -3000, count, per)
+	if ok, _ := l.Allows(now, 1000, count, per); !ok {
+		t.Fatal("the refund did not give the burst back")
+	}
+	l.Charge(now, -5000, count, per) // more back than was taken
+	l.Charge(now, 1000, count, per)
+	if ok, wait := l.Allows(now, 1, count, per); ok || wait != time.Millisecond {
+		t.Fatalf("a refund beyond the burst counted: %v, %v", ok, wait)
+	}
+	l.Charge(now, 5000, 0, 0) // no limit: nothing counted
+	if ok, wait := l.Allows(now.Add(time.Second), 1000, count, per); !ok {
+		t.Fatalf("an unlimited charge counted: wait %v", wait)
+	}
+
+	var s SharedLimiter
+	s.Charge(now, 1500, count, per)
+	if ok, wait := s.Allows(now, 1, count, per); ok || wait != 501*time.Millisecond {
+		t.Fatalf("shared, after 1500 bytes: %v, wait %v", ok, wait)
+	}
+	if ok, _ := s.Take(now.Add(501*time.Millisecond), 1, count, per); !ok {
+		t.Fatal("shared: refused once paid for")
+	}
+	s.Charge(now, -1501, count, per)
+	if ok, _ := s.Allows(now, 1000, count, per); !ok {
+		t.Fatal("shared: the refund did not give the burst back")
+	}
+}
