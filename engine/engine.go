@@ -304,7 +304,7 @@ func Run(ctx context.Context, opts Options) error {
 	go func() {
 		defer spoolReaders.Done()
 		defer close(rebuilt)
-		requeue(ctx, sp, inboxes, &stats.spooled, logf)
+		requeue(ctx, sp, inboxes, &stats.spooled, cfg.Global.SpoolDeleteCorrupted, logf)
 	}()
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
 		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,

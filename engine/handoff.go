@@ -216,11 +216,14 @@ func waitRouted(ctx context.Context, rt *queue.Router) bool {
 // requeue puts every recipient in the spool back into its queue at start
 // (DESIGN.md: the spool is the truth; indexes are rebuilt from it). The
 // recipients arrive cold, with their retry state; bodies are read when due.
-func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, found *atomic.Int64, logf func(string, ...any)) {
+// A message whose records do not decode is left where it is (or deleted,
+// with spool-delete-corrupted), named in the log; the others are queued.
+func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, found *atomic.Int64, deleteCorrupt bool, logf func(string, ...any)) {
 	rt := queue.NewRouter(inboxes, -1)
 	msgs, rcpts := 0, 0
 	start := time.Now()
-	err := sp.Scan(func(m *spool.Message) error {
+	var corrupt []spool.ID
+	err := sp.ScanSkipping(func(m *spool.Message) error {
 		if sp.MadeHere(m.ID) {
 			return nil // accepted since the start, while the scan began: routed by its taker
 		}
@@ -231,7 +234,21 @@ func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, found
 		found.Add(1)
 		rcpts += len(m.Recipients)
 		return nil
+	}, func(id spool.ID, err error) {
+		corrupt = append(corrupt, id)
+		if deleteCorrupt {
+			logf("volleyd: %v; deleting it (spool-delete-corrupted)", err)
+		} else {
+			logf("volleyd: %v; left in the spool, not queued (spool-delete-corrupted yes deletes such messages)", err)
+		}
 	})
+	if deleteCorrupt {
+		for _, id := range corrupt {
+			if derr := sp.Discard(id); derr != nil {
+				logf("volleyd: deleting corrupt message %s: %v", id, derr)
+			}
+		}
+	}
 	if err != nil && ctx.Err() == nil {
 		logf("volleyd: reading the spool at start: %v (after %d messages)", err, msgs)
 		return

@@ -345,7 +345,7 @@ func (s *Spool) Body(id ID) ([]byte, error) {
 func (s *Spool) Get(id ID) (*Message, error) {
 	lo, hi := messageRange(id)
 	var found *Message
-	err := s.scanRange(lo, hi, func(m *Message) error { found = m; return nil })
+	err := s.scanRange(lo, hi, func(m *Message) error { found = m; return nil }, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -356,31 +356,60 @@ func (s *Spool) Get(id ID) (*Message, error) {
 }
 
 // Scan calls fn for every spooled message, in ID (arrival) order, with its
-// live recipients: one ordered pass over the queue keys, which is how a
-// restart rebuilds every queue. fn may keep m. An error from fn stops the
-// scan and is returned.
+// live recipients: one ordered pass over the queue keys. fn may keep m. An
+// error from fn stops the scan and is returned, and so does a record that
+// does not decode.
 func (s *Spool) Scan(fn func(m *Message) error) error {
-	return s.scanRange([]byte{prefixQueue}, []byte{prefixQueue + 1}, fn)
+	return s.scanRange([]byte{prefixQueue}, []byte{prefixQueue + 1}, fn, nil)
 }
 
-func (s *Spool) scanRange(lo, hi []byte, fn func(m *Message) error) error {
+// ScanSkipping is Scan for a restart, which rebuilds every queue from it: a
+// message with a record that does not decode goes to corrupt instead, and
+// the scan goes on, so one damaged message cannot keep every later one
+// from its queue. The message stays in the spool unless corrupt Discards it.
+func (s *Spool) ScanSkipping(fn func(m *Message) error, corrupt func(id ID, err error)) error {
+	return s.scanRange([]byte{prefixQueue}, []byte{prefixQueue + 1}, fn, corrupt)
+}
+
+// Discard removes every record of a message, whatever they hold: for a
+// message Scan found corrupt (spool-delete-corrupted), which cannot say
+// how many recipients it has.
+func (s *Spool) Discard(id ID) error {
+	lo, hi := messageRange(id)
+	b := s.db.NewBatch()
+	_ = b.DeleteRange(lo, hi, nil)
+	var key [bodyKeyLen]byte
+	_ = b.Delete(bodyKey(key[:0], id), nil)
+	return s.commit(b)
+}
+
+func (s *Spool) scanRange(lo, hi []byte, fn func(m *Message) error, corrupt func(id ID, err error)) error {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return storageError(err)
 	}
 	defer it.Close()
 	var cur *Message
+	var bad ID // the corrupt message whose other records are passed over
+	damaged := false
 	for valid := it.First(); valid; valid = it.Next() {
 		k := it.Key()
 		if len(k) < metaKeyLen {
-			return ErrCorrupt
+			if corrupt == nil {
+				return ErrCorrupt
+			}
+			continue // no message to name: a stray key
 		}
 		var id ID
 		copy(id[:], k[1:17])
+		if damaged && id == bad {
+			continue
+		}
 		v, err := it.ValueAndErr()
 		if err != nil {
 			return storageError(err)
 		}
+		var cerr error
 		switch k[17] {
 		case kindMeta:
 			if cur != nil {
@@ -389,21 +418,28 @@ func (s *Spool) scanRange(lo, hi []byte, fn func(m *Message) error) error {
 				}
 			}
 			cur = &Message{ID: id}
-			if err := decodeMeta(v, cur); err != nil {
-				return corruptAt(id, err)
-			}
+			cerr = decodeMeta(v, cur)
 		case kindRcpt:
 			if cur == nil || cur.ID != id || len(k) != rcptKeyLen {
 				continue // a recipient whose meta record is gone: deleted message
 			}
 			var r Recipient
-			if err := decodeRcpt(v, &r); err != nil {
-				return corruptAt(id, err)
+			if cerr = decodeRcpt(v, &r); cerr == nil {
+				r.Index = uint16(k[18])<<8 | uint16(k[19])
+				cur.Recipients = append(cur.Recipients, r)
 			}
-			r.Index = uint16(k[18])<<8 | uint16(k[19])
-			cur.Recipients = append(cur.Recipients, r)
 		default:
-			return corruptAt(id, ErrCorrupt)
+			cerr = ErrCorrupt
+		}
+		if cerr != nil {
+			if corrupt == nil {
+				return corruptAt(id, cerr)
+			}
+			corrupt(id, corruptAt(id, cerr))
+			bad, damaged = id, true
+			if cur != nil && cur.ID == id {
+				cur = nil
+			}
 		}
 	}
 	if err := it.Error(); err != nil {
