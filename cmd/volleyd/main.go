@@ -60,7 +60,8 @@ func run(args []string, stderr io.Writer) int {
 	var lf *logFile
 	if p := cfg.Global.LogFile; p != "" {
 		var err error
-		if lf, err = openLogFile(p); err != nil {
+		g := cfg.Global
+		if lf, err = openLogFile(p, logOptions{Keep: g.LogRotate, AutoRotation: g.LogAutoRotation, WorldReadable: g.LogFileWorldReadable}); err != nil {
 			fmt.Fprintln(stderr, "volleyd:", err)
 			return 1
 		}

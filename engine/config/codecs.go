@@ -465,6 +465,21 @@ var cDKIMBodyLimit = boolRefusing(true, "Volley does not write l= (it lets anyon
 // boolRefusing is a boolean that refuses the value bad, saying why, where
 // Volley cannot do what it asks: an error at the line, not a setting
 // silently not honoured.
+// cAwaitSlot is smtp-await-slot: volleyd answers 421 past
+// total-max-smtp-in rather than holding the connection for a slot.
+var cAwaitSlot = boolRefusing(true, "past total-max-smtp-in volleyd answers 421 4.3.2, it does not hold connections waiting for a slot")
+
+// cNotBuilt refuses every value of a directive whose feature Volley does
+// not have, saying what would happen if it were ignored.
+func cNotBuilt(why string) codec[string] {
+	return codec[string]{
+		parse: func(s string) (string, error) {
+			return "", errors.New("not supported: " + why + "; delete the line")
+		},
+		format: func(s string) string { return s },
+	}
+}
+
 func boolRefusing(bad bool, why string) codec[bool] {
 	return codec[bool]{
 		parse: func(s string) (bool, error) {

@@ -186,9 +186,11 @@ func globalDirectives() []dirEntry {
 		row("host-id", bGlobal, fld(onG, cInt, func(g *G) *int { return &g.HostID })),
 		row("domain-suffix", bGlobal, fld(onG, cString, func(g *G) *string { return &g.DomainSuffix })),
 		row("custom-dsn-from-header", bGlobal, fld(onG, cString, func(g *G) *string { return &g.CustomDSNFrom })),
-		row("smtp-await-slot", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.SMTPAwaitSlot })),
+		row("smtp-await-slot", bGlobal, fld(onG, cAwaitSlot, func(g *G) *bool { return &g.SMTPAwaitSlot })),
 		row("invalid-virtual-mta-fallback", bGlobal, fld(onG, cString, func(g *G) *string { return &g.InvalidVirtualMTAFallback })),
 		row("log-rotate", bGlobal, fld(onG, cInt, func(g *G) *int { return &g.LogRotate })),
+		row("log-auto-rotation", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.LogAutoRotation })),
+		row("log-file-world-readable", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.LogFileWorldReadable })),
 		row("spool-delete-corrupted", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.SpoolDeleteCorrupted })),
 		// <spool DIR> block directives.
 		row("delete-file-holders", bSpool, fld(onSpool, cBool, func(s *Spool) *bool { return &s.DeleteFileHolders })),
@@ -275,8 +277,8 @@ func vmtaDirectives() []dirEntry {
 		row("max-smtp-msg-rate", bVMTA, fld(onVM, cRate, func(v *V) *Rate { return &v.MaxSMTPMsgRate })),
 		row("max-smtp-data-volume-rate", bVMTA, fld(onVM, cVolumeRate, func(v *V) *VolumeRate { return &v.MaxSMTPDataVolumeRate })),
 		row("cold-virtual-mta", bVMTA, many(onVM, cString, func(v *V) *[]string { return &v.ColdVirtualMTAs })),
-		row("include-headers-from", bVMTA, fld(onVM, cString, func(v *V) *string { return &v.IncludeHeadersFrom })),
-		row("rewrite-list", bVMTA, fld(onVM, cString, func(v *V) *string { return &v.RewriteList })),
+		row("include-headers-from", bVMTA, fld(onVM, cNotBuilt("Volley does not add a file's header fields to a vMTA's mail"), func(v *V) *string { return &v.IncludeHeadersFrom })),
+		row("rewrite-list", bVMTA, fld(onVM, cNotBuilt("<rewrite-list> is not built: the MAIL FROM and From would go out unchanged"), func(v *V) *string { return &v.RewriteList })),
 		row("use-proxy", bVMTA, fld(onVM, cList, func(v *V) *[]string { return &v.UseProxy })),
 		row("virtual-mta", bPool, access{repeat: true, set: setPoolMember, get: getPoolMembers}),
 		row("domain-key", bPool, many(onPool, cDomainKey, func(p *P) *[]DomainKey { return &p.DomainKeys })),
@@ -518,6 +520,7 @@ func defaultGlobal() Global {
 		SyncMsgUpdate:   true,
 		IOEngine:        "auto",
 		LogRotate:       8,
+		LogAutoRotation: true,
 	}
 }
 

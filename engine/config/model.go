@@ -123,8 +123,13 @@ type Global struct {
 	// UseProxy names the proxies of vMTAs without their own use-proxy.
 	UseProxy    []string
 	useProxyPos Pos
-	LogFile     string           // log-file
-	NameServers []netip.AddrPort // name-server IP[:PORT]; port defaults to 53
+	LogFile     string // log-file
+	// LogAutoRotation starts a new log file at midnight (log-auto-rotation,
+	// default yes), keeping LogRotate old ones (log-rotate, default 8);
+	// LogFileWorldReadable makes it 0644 rather than 0640.
+	LogAutoRotation      bool
+	LogFileWorldReadable bool
+	NameServers          []netip.AddrPort // name-server IP[:PORT]; port defaults to 53
 	// TotalMaxSMTPOut caps outbound connections (total-max-smtp-out, default 1200).
 	TotalMaxSMTPOut int
 	// TotalMaxSMTPIn caps inbound connections (total-max-smtp-in, default 100).

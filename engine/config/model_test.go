@@ -455,6 +455,24 @@ func TestDKIMSettingsNotHonoured(t *testing.T) {
 	}
 }
 
+// TestNotBuiltRefused: directives whose feature Volley lacks are refused
+// at their line with what ignoring them would do, not accepted silently.
+func TestNotBuiltRefused(t *testing.T) {
+	for conf, want := range map[string]string{
+		"smtp-await-slot yes\n":                                         "t.conf:1: smtp-await-slot: not supported: past total-max-smtp-in volleyd answers 421 4.3.2",
+		"<virtual-mta v>\nrewrite-list r\n</virtual-mta>\n":             "t.conf:2: rewrite-list: not supported: <rewrite-list> is not built",
+		"<virtual-mta v>\ninclude-headers-from h.txt\n</virtual-mta>\n": "t.conf:2: include-headers-from: not supported: Volley does not add",
+	} {
+		_, probs := LoadText("t.conf", []byte(conf))
+		if len(probs) != 1 || !strings.HasPrefix(probs[0].Error(), want) {
+			t.Errorf("%q: problems %v, want one starting %q", conf, probs, want)
+		}
+	}
+	if _, probs := LoadText("t.conf", []byte("smtp-await-slot no\n")); len(probs) != 0 {
+		t.Errorf("smtp-await-slot no: %v", probs)
+	}
+}
+
 // TestOldSMTPListener: the deprecated smtp-ip and smtp-port lines make one
 // listener beside the smtp-listener lines, named at their line in problems
 // (a duplicate address, for instance).
