@@ -92,13 +92,17 @@ func WaitRefused(t testing.TB, addr string, limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err != nil {
-			if !errors.Is(err, syscall.ECONNREFUSED) {
-				t.Fatalf("dial %s: %v, want connection refused", addr, err)
-			}
+		switch {
+		case errors.Is(err, syscall.ECONNRESET):
+			// One listener closed with this connection in its accept
+			// queue; another (SO_REUSEPORT) may still be open: dial again.
+		case err != nil && !errors.Is(err, syscall.ECONNREFUSED):
+			t.Fatalf("dial %s: %v, want connection refused", addr, err)
+		case err != nil:
 			return
+		default:
+			c.Close()
 		}
-		c.Close()
 		if time.Now().After(deadline) {
 			t.Fatalf("%s still accepts connections after %v", addr, limit)
 		}
