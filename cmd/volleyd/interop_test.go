@@ -411,3 +411,59 @@ smtp-server-tls-certificate `+testcert.WritePEM(t, "test.example")+`
 		}
 	}
 }
+
+// TestSwaksImmediateTLS: an <smtp-listener> block with immediate-tls
+// speaks TLS from the first byte (SMTPS, RFC 8314): swaks --tlsc gets the
+// greeting encrypted, is not offered STARTTLS again, and may AUTH, which
+// the listener's source allows only under TLS; a client that waits for a
+// greeting in the clear gets none.
+func TestSwaksImmediateTLS(t *testing.T) {
+	port := freePort(t)
+	smtps := "127.0.0.1:" + strconv.Itoa(port)
+	d := startVolleyd(t, "", `
+smtp-server-tls-certificate `+testcert.WritePEM(t, "test.example")+`
+<smtp-listener `+smtps+`>
+    immediate-tls yes
+    source submission
+</smtp-listener>
+<source 0/0>
+    always-allow-relaying no
+</source>
+<source submission>
+    always-allow-relaying no
+    require-auth yes
+</source>
+<smtp-user alice>
+    password s3cret-a
+</smtp-user>
+`)
+	if err := d.waitListening(smtps); err != nil {
+		t.Fatal(err)
+	}
+	auth := []string{"--to", "x@example.org", "--auth", "PLAIN", "--auth-user", "alice", "--auth-password", "s3cret-a"}
+	r := swaks(t, smtps, "Subject: smtps\r\n\r\nover implicit TLS\r\n", append([]string{"--tlsc"}, auth...)...)
+	if r.code != 0 || !strings.Contains(r.out, "250 2.0.0 OK queued as") {
+		t.Fatalf("swaks --tlsc: exit %d\n%s", r.code, r.out)
+	}
+	if strings.Contains(r.out, "STARTTLS") {
+		t.Errorf("STARTTLS offered inside implicit TLS:\n%s", r.out)
+	}
+
+	c, err := net.DialTimeout("tcp", smtps, peerTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	if n, err := c.Read(make([]byte, 64)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("a client waiting in the clear read %d bytes, %v; want nothing", n, err)
+	}
+
+	msgs := readSpool(t, d)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages stored, want 1", len(msgs))
+	}
+	if got := msgs[0].received(); !strings.Contains(got, "with ESMTPSA") || !strings.Contains(got, "(using TLSv1.3") {
+		t.Errorf("Received %q, want TLSv1.3 and ESMTPSA", got)
+	}
+}

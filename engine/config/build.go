@@ -76,11 +76,11 @@ func Build(root *Block) (*Config, []Problem) {
 		}
 		g.Listeners = append(g.Listeners, Listener{Addr: netip.AddrPortFrom(ip, uint16(port)), Pos: g.oldSMTPPos})
 	}
-	if len(b.c.Global.Listeners) == 0 { // PowerMTA listens on every address, port 25
-		b.c.Global.Listeners = []Listener{{Addr: netip.AddrPortFrom(netip.IPv4Unspecified(), 25)}}
-	}
 	for _, blk := range root.Blocks {
 		b.topBlock(blk)
+	}
+	if len(b.c.Global.Listeners) == 0 { // PowerMTA listens on every address, port 25
+		b.c.Global.Listeners = []Listener{{Addr: netip.AddrPortFrom(netip.IPv4Unspecified(), 25)}}
 	}
 	b.link()
 	b.recordKeyLines(root)
@@ -284,6 +284,8 @@ func (b *modelBuilder) topBlock(blk *Block) {
 		b.vmtaPatternList(blk)
 	case "proxy":
 		b.proxy(blk)
+	case "smtp-listener":
+		b.listenerBlock(blk)
 	case "bounce-category-patterns":
 		b.bounceCategories(blk)
 	case "acct-file":
@@ -314,6 +316,25 @@ func (b *modelBuilder) claimName(blk *Block) bool {
 	}
 	b.dups[blk.Arg] = blk.Pos
 	return true
+}
+
+// listenerBlock is the block form of smtp-listener (PowerMTA §3.3.17).
+func (b *modelBuilder) listenerBlock(blk *Block) {
+	b.noNested(blk)
+	if !b.needArg(blk, "an address IP:PORT") {
+		return
+	}
+	addr, err := parseListenAddr(blk.Arg)
+	if err != nil {
+		b.problem(blk.Pos, "<smtp-listener>: "+err.Error())
+		return
+	}
+	l := Listener{Addr: addr, Pos: blk.Pos}
+	b.applyAll(blk, bListener, &target{listener: &l})
+	if l.ImmediateTLS && b.c.Global.TLSCertificate == "" {
+		b.problem(blk.Pos, "<smtp-listener "+blk.Arg+">: immediate-tls needs smtp-server-tls-certificate")
+	}
+	b.c.Global.Listeners = append(b.c.Global.Listeners, l)
 }
 
 func (b *modelBuilder) vmta(blk *Block) {

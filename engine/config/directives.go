@@ -27,6 +27,7 @@ const (
 	bProc
 	bRollup
 	bProxy
+	bListener
 	blockKindCount = iota
 )
 
@@ -34,7 +35,7 @@ const (
 var blockKindNames = [blockKindCount]string{
 	"the top level", "<spool>", "<source>", "<smtp-user>", "<virtual-mta>", "<virtual-mta-pool>",
 	"<domain>", "<smtp-pattern-list>", "<acct-file>", "<address-list>",
-	"<bounce-processor>", "<mx-rollup-list>", "<proxy>",
+	"<bounce-processor>", "<mx-rollup-list>", "<proxy>", "<smtp-listener>",
 }
 
 // String lists the block kinds, e.g. "<domain>, <virtual-mta>".
@@ -51,17 +52,18 @@ func (s blockSet) String() string {
 // target points at the objects the block being built fills; only the ones for the current
 // block kind are set.
 type target struct {
-	g     *Global
-	sp    *Spool
-	src   *SourceSettings
-	user  *SMTPUser
-	vm    *VirtualMTA
-	pool  *Pool
-	dom   *DomainSettings
-	acct  *AcctFile
-	al    *AddressList
-	proc  *Processor
-	proxy *Proxy
+	g        *Global
+	sp       *Spool
+	src      *SourceSettings
+	user     *SMTPUser
+	vm       *VirtualMTA
+	pool     *Pool
+	dom      *DomainSettings
+	acct     *AcctFile
+	al       *AddressList
+	proc     *Processor
+	proxy    *Proxy
+	listener *Listener
 }
 
 // dirEntry is one row of the directive table. A name may have several rows when different
@@ -129,6 +131,7 @@ func onAcct(t *target) *AcctFile      { return t.acct }
 func onList(t *target) *AddressList   { return t.al }
 func onProc(t *target) *Processor     { return t.proc }
 func onProxy(t *target) *Proxy        { return t.proxy }
+func onListener(t *target) *Listener  { return t.listener }
 func row(name string, b blockSet, a access) dirEntry {
 	return dirEntry{name: name, blocks: b, repeat: a.repeat, set: a.set, get: a.get}
 }
@@ -149,7 +152,22 @@ func globalDirectives() []dirEntry {
 		row("run-as-root", bGlobal, fld(onG, cRunAsRoot, func(g *G) *bool { return &g.RunAsRoot })),
 		row("postmaster", bGlobal, many(onG, cString, func(g *G) *[]string { return &g.Postmaster })),
 		row("host-name", bGlobal, many(onG, cString, func(g *G) *[]string { return &g.HostNames })),
-		row("smtp-listener", bGlobal, many(onG, cListener, func(g *G) *[]Listener { return &g.Listeners })),
+		// The one-line form; listeners with block-only settings are dumped as blocks.
+		row("smtp-listener", bGlobal, access{repeat: true,
+			set: many(onG, cListener, func(g *G) *[]Listener { return &g.Listeners }).set,
+			get: func(t *target) []string {
+				var out []string
+				for _, l := range t.g.Listeners {
+					if !l.ImmediateTLS {
+						out = append(out, cListener.format(l))
+					}
+				}
+				return out
+			}}),
+		// <smtp-listener IP:PORT> block directives.
+		row("source", bListener, fld(onListener, cString, func(l *Listener) *string { return &l.Source })),
+		row("immediate-tls", bListener, fld(onListener, cBool, func(l *Listener) *bool { return &l.ImmediateTLS })),
+		row("await-slot", bListener, access{set: func(_ *target, v string) error { _, err := cAwaitSlot.parse(v); return err }}),
 		// Deprecated (reference §2.2): set, never dumped; Build makes them a listener.
 		row("smtp-ip", bGlobal, access{set: fld(onG, cIP, func(g *G) *netip.Addr { return &g.oldSMTPIP }).set}),
 		row("smtp-port", bGlobal, access{set: fld(onG, cPort, func(g *G) *int { return &g.oldSMTPPort }).set}),

@@ -88,6 +88,13 @@ func (c *Config) Dump() string {
 	for _, n := range names {
 		d.line("", "domain-macro "+n+" "+strings.Join(c.DomainMacros[n], ","))
 	}
+	for i := range c.Global.Listeners {
+		if l := &c.Global.Listeners[i]; l.ImmediateTLS {
+			d.line("", "<smtp-listener "+l.Addr.String()+">")
+			d.rows("    ", bListener, &target{listener: l}, nil)
+			d.line("", "</smtp-listener>")
+		}
+	}
 	for _, sp := range c.Spools {
 		d.line("", "<spool "+sp.Dir+">")
 		d.rows("    ", bSpool, &target{sp: sp}, nil)

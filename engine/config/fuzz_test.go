@@ -90,6 +90,7 @@ func FuzzParse(f *testing.F) {
 		"<smtp-pattern-list p>\nreply /\\x23 [TS01]/ mode=backoff\n</smtp-pattern-list>\n",
 		"use-proxy a\n<proxy a>\nserver 127.0.0.1:2500\nclient 192.0.2.1:7 o1.test\nclient ::1\n</proxy>\n" +
 			"<virtual-mta v>\nsmtp-source-host 192.0.2.1 o1.test\nuse-proxy a,b\n</virtual-mta>\n",
+		"smtp-server-tls-certificate c.pem\n<smtp-listener 0/0:465>\nimmediate-tls yes\nsource s\n</smtp-listener>\n<source s>\n</source>\n",
 		string(benchConfig()),
 	} {
 		f.Add(s)

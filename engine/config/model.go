@@ -183,7 +183,10 @@ type Global struct {
 type Listener struct {
 	Addr   netip.AddrPort
 	Source string // source=NAME: the named <source> whose rules apply on this listener
-	Pos    Pos
+	// ImmediateTLS: TLS from the first byte, before the greeting (the
+	// block form's immediate-tls; SMTPS on port 465, RFC 8314).
+	ImmediateTLS bool
+	Pos          Pos
 }
 
 // HTTPAccess is one http-access line; the list is checked in order.

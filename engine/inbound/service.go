@@ -150,9 +150,11 @@ type Shard struct {
 func (s *Service) Listen(r iouring.Reactor, accepted Accepted) (*Shard, error) {
 	sh := &Shard{svc: s, r: r, accepted: accepted}
 	for _, l := range s.pol.Load().cfg.Global.Listeners {
-		source := l.Source
+		source, immediateTLS := l.Source, l.ImmediateTLS
 		addr, err := r.Listen(l.Addr, func(r iouring.Reactor, c iouring.Conn, remote, local netip.AddrPort) iouring.ConnHandler {
-			return sh.newSession(remote, local, source)
+			ss := sh.newSession(remote, local, source)
+			ss.immediateTLS = immediateTLS
+			return ss
 		})
 		if err != nil {
 			return sh, fmt.Errorf("inbound: smtp-listener %s (%s): %w", l.Addr, l.Pos, err)

@@ -47,6 +47,9 @@ type session struct {
 	// awaitProxy: the connection must start with a PROXY protocol header
 	// (accept-proxy-protocol) before the greeting.
 	awaitProxy bool
+	// immediateTLS: the listener's immediate-tls; the greeting waits for
+	// the handshake (tlsGreeting until it is sent).
+	immediateTLS, tlsGreeting bool
 
 	// tlsp is set once STARTTLS was accepted: from then on the socket's
 	// bytes belong to the TLS goroutines (tls.go). discard drops input
@@ -110,29 +113,25 @@ func (ss *session) OnOpen(r iouring.Reactor, c iouring.Conn, err error) iouring.
 		ss.armTimeout(ss.src.SMTPCommandTimeout)
 		return iouring.Continue
 	}
-	return ss.greet()
+	return ss.begin()
 }
 
 // greet applies the source policy and sends the 220 greeting.
 func (ss *session) greet() iouring.Action {
-	r, c := ss.r, ss.c
 	if ss.src.LogConnections {
 		ss.svc.logf("inbound: connection from %s to %s", ss.remote, ss.local)
 	}
 	if !ss.src.SMTPService {
-		_ = r.Send(c, []byte("554 5.7.1 "+ss.pol.hostname+" service not available to "+ss.remote.Addr().String()+"\r\n"))
-		return iouring.Drain
+		return ss.refuse("554 5.7.1 " + ss.pol.hostname + " service not available to " + ss.remote.Addr().String() + "\r\n")
 	}
 	client, verdict := ss.svc.clients.Acquire(ss.remote.Addr(), ss.pol.cfg.Global.TotalMaxSMTPIn, ss.src.MaxSMTPIn)
 	switch verdict {
 	case clientlimit.TotalFull:
 		ss.svc.Counters.TooManyConns.Add(1)
-		_ = r.Send(c, []byte("421 4.3.2 "+ss.pol.hostname+" too many connections, try again later\r\n"))
-		return iouring.Drain
+		return ss.refuse("421 4.3.2 " + ss.pol.hostname + " too many connections, try again later\r\n")
 	case clientlimit.ClientFull:
 		ss.svc.Counters.TooManyConns.Add(1)
-		_ = r.Send(c, []byte("421 4.7.0 "+ss.pol.hostname+" too many connections from "+ss.remote.Addr().String()+", try again later\r\n"))
-		return iouring.Drain
+		return ss.refuse("421 4.7.0 " + ss.pol.hostname + " too many connections from " + ss.remote.Addr().String() + ", try again later\r\n")
 	}
 	ss.client = client
 	ss.srv.Reset(ss.pol.serverConfig(ss.src))
@@ -140,6 +139,18 @@ func (ss *session) greet() iouring.Action {
 	ss.armTimeout(ss.src.SMTPCommandTimeout)
 	ss.flush()
 	return iouring.Continue
+}
+
+// refuse sends a greeting that refuses the client and returns Drain: the
+// caller's reactor closes once it is written, or under immediate TLS (no
+// reactor caller) the pipe does.
+func (ss *session) refuse(reply string) iouring.Action {
+	if ss.tlsp != nil {
+		ss.send([]byte(reply), true)
+	} else {
+		_ = ss.r.Send(ss.c, []byte(reply))
+	}
+	return iouring.Drain
 }
 
 func (ss *session) armTimeout(d time.Duration) {
@@ -214,7 +225,7 @@ func (ss *session) stopping() bool {
 // (Shard.Drain); otherwise run does it when the transaction ends.
 func (ss *session) drainIfIdle() {
 	switch {
-	case ss.awaitProxy:
+	case ss.awaitProxy, ss.tlsGreeting:
 		_ = ss.r.Close(ss.c) // not greeted yet: nothing to say
 	case ss.stopping():
 		ss.send(ss.pol.shuttingDown, true)
@@ -678,8 +689,14 @@ func (ss *session) proxyHeader(p []byte) iouring.Action {
 	}
 	rest := ss.in[n:]
 	ss.in = ss.in[:copy(ss.in, rest)]
-	if a := ss.greet(); a != iouring.Continue {
+	if a := ss.begin(); a != iouring.Continue {
 		return a
+	}
+	if ss.tlsp != nil && len(ss.in) > 0 {
+		// The client's first TLS bytes came with the header.
+		hello := append([]byte(nil), ss.in...)
+		ss.in = ss.in[:0]
+		return ss.tlsp.OnData(ss.r, ss.c, hello)
 	}
 	if len(ss.in) > 0 {
 		return ss.run(ss.in, true)

@@ -86,6 +86,26 @@ func (ss *session) startTLS() {
 	ss.tlsp = tlspipe.Start(ss.r, ss.c, func(c net.Conn) *tls.Conn { return tls.Server(c, cfg) }, timeout, ss)
 }
 
+// begin greets the client, or on an immediate-tls listener first runs the
+// TLS handshake (SMTPS, RFC 8314 §3.3): TLSUp greets, encrypted.
+func (ss *session) begin() iouring.Action {
+	if !ss.immediateTLS {
+		return ss.greet()
+	}
+	cfg := ss.pol.tls
+	if cfg == nil { // the config check requires a certificate; a reload may have dropped it
+		ss.svc.logf("inbound: %s: immediate-tls listener without a certificate; closing", ss.remote)
+		return iouring.Close
+	}
+	ss.tlsGreeting, ss.waiting = true, true
+	timeout := ss.src.SMTPCommandTimeout
+	if timeout <= 0 {
+		timeout = tlsHandshakeTimeout
+	}
+	ss.tlsp = tlspipe.Start(ss.r, ss.c, func(c net.Conn) *tls.Conn { return tls.Server(c, cfg) }, timeout, ss)
+	return iouring.Continue
+}
+
 // TLSUp resets the session (RFC 3207 §4.2: forget EHLO, AUTH and the
 // envelope) and lets the client speak again, encrypted.
 func (ss *session) TLSUp(st *tls.ConnectionState) {
@@ -103,6 +123,19 @@ func (ss *session) TLSUp(st *tls.ConnectionState) {
 	ss.in = ss.in[:0]
 	ss.armTimeout(ss.src.SMTPCommandTimeout)
 	ss.waiting = false
+	if ss.tlsGreeting {
+		// Immediate TLS: now the greeting, then the machine knows it is
+		// encrypted (no STARTTLS offered, AUTH allowed as over STARTTLS).
+		ss.tlsGreeting = false
+		if ss.sh.draining {
+			ss.send(ss.pol.shuttingDown, true)
+			return
+		}
+		if ss.greet() != iouring.Continue {
+			return // refused: the reply is on its way and the pipe closes
+		}
+		ss.srv.TLSStarted()
+	}
 	if ss.sh.draining {
 		ss.drainIfIdle()
 		return
