@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/smtp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -465,5 +467,115 @@ smtp-server-tls-certificate `+testcert.WritePEM(t, "test.example")+`
 	}
 	if got := msgs[0].received(); !strings.Contains(got, "with ESMTPSA") || !strings.Contains(got, "(using TLSv1.3") {
 		t.Errorf("Received %q, want TLSv1.3 and ESMTPSA", got)
+	}
+}
+
+// TestHAProxyImmediateTLS: behind HAProxy (TCP mode, send-proxy-v2) an
+// immediate-tls listener reads the PROXY header, then the TLS handshake
+// whose first bytes may have come in the same read; the client address
+// from the header is the one the policy and Received use.
+func TestHAProxyImmediateTLS(t *testing.T) {
+	bin := testpeer.Need(t, "haproxy", "haproxy", "/usr/sbin/haproxy")
+	port := freePort(t)
+	smtps := "127.0.0.1:" + strconv.Itoa(port)
+	d := startVolleyd(t, "", `
+smtp-server-tls-certificate `+testcert.WritePEM(t, "test.example")+`
+<smtp-listener `+smtps+`>
+    immediate-tls yes
+    source lb
+</smtp-listener>
+<source 127.0.0.5>
+    always-allow-relaying yes
+</source>
+<source lb>
+    accept-proxy-protocol yes
+</source>
+`)
+	if err := d.waitListening(smtps); err != nil {
+		t.Fatal(err)
+	}
+	front := freePort(t)
+	startHAProxy(t, bin, fmt.Sprintf(`global
+    maxconn 16
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 5s
+    timeout server 5s
+frontend fe
+    bind 127.0.0.1:%d
+    default_backend be
+backend be
+    server volleyd %s send-proxy-v2
+`, front, smtps), front)
+	r := swaks(t, "127.0.0.1:"+strconv.Itoa(front), swaksBody, "--tlsc", "--local-interface", "127.0.0.5", "--to", "r@example.org")
+	if r.code != 0 || !strings.Contains(r.out, "250 2.0.0 OK queued as") {
+		t.Fatalf("swaks --tlsc through haproxy: exit %d\n%s", r.code, r.out)
+	}
+	// A client whose PROXY header and first TLS bytes share one write (and
+	// so, here, one read): the handshake must see those bytes.
+	raw, err := net.DialTimeout("tcp", smtps, peerTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_ = raw.SetDeadline(time.Now().Add(peerTimeout))
+	pc := &prefixedConn{Conn: raw, prefix: []byte("PROXY TCP4 127.0.0.5 127.0.0.1 5555 465\r\n")}
+	sc, err := smtp.NewClient(tls.Client(pc, &tls.Config{InsecureSkipVerify: true}), "test.example") //nolint:gosec // the test's own certificate
+	if err != nil {
+		t.Fatalf("SMTP over TLS after a PROXY header in the same write: %v", err)
+	}
+	if err := sc.Hello("oneshot.test"); err != nil {
+		t.Fatal(err)
+	}
+	sendOn(t, sc, "a@example.test", "r2@example.org")
+
+	msgs := readSpool(t, d)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages stored, want 2", len(msgs))
+	}
+	checkReceived(t, msgs[0], "swaks.test", "127.0.0.5")
+	checkReceived(t, msgs[1], "oneshot.test", "127.0.0.5")
+}
+
+// prefixedConn writes prefix in front of the first Write, in one write.
+type prefixedConn struct {
+	net.Conn
+	prefix []byte
+}
+
+func (c *prefixedConn) Write(p []byte) (int, error) {
+	if c.prefix == nil {
+		return c.Conn.Write(p)
+	}
+	b := append(c.prefix, p...)
+	c.prefix = nil
+	if _, err := c.Conn.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sendOn sends one short message over an SMTP client and quits.
+func sendOn(t *testing.T, sc *smtp.Client, from, to string) {
+	t.Helper()
+	if err := sc.Mail(from); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Rcpt(to); err != nil {
+		t.Fatal(err)
+	}
+	w, err := sc.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(w, "Subject: one write\r\n\r\nx\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Quit(); err != nil {
+		t.Fatal(err)
 	}
 }
