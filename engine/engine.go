@@ -81,6 +81,7 @@ type Running struct {
 	acct    *acct.Files
 
 	parts      []shardParts // by shard ID
+	backlog    *backlog
 	spool      *spool.Spool
 	svc        *inbound.Service
 	snap       *config.Snapshot
@@ -165,7 +166,9 @@ func Run(ctx context.Context, opts Options) error {
 	prepCtx, stopPrep := context.WithCancel(context.Background())
 	defer stopPrep()
 	prep := newPreparer(prepCtx, cfg, logf)
-	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits}, Prepare: prep, Health: sp, Logf: logf})
+	bl := newBacklog(cfg.Global.SpoolMaxRecipients)
+	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits}, Prepare: prep,
+		Health: spoolHealth{sp: sp, b: bl}, Logf: logf})
 	if err != nil {
 		return err
 	}
@@ -310,6 +313,9 @@ func Run(ctx context.Context, opts Options) error {
 		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,
 		version: opts.Version, logf: logf, rules: rules, sup: sup, proc: proc, warm: warm, vmtaRates: vmtaRates}
 	rn.appender = *appender
+	// Pickup and the API are refused past spool-max-recipients, as SMTP is;
+	// the engine's own copies (DSNs, processors' pass-ons) are not.
+	rn.appender.backlog, rn.backlog = bl, bl
 	rn.metrics = metrics.New(metrics.Options{Engine: g.Engine().String(), Shards: g.Count(), Sample: rn.metricsSample})
 	mets.m.Store(rn.metrics)
 	backoff := func(pattern, what string) {
@@ -328,6 +334,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	go sweepClients(ctx, svc)
 	go tickMinutes(ctx, stats)
+	go bl.sample(ctx, g, inboxes)
 	pickupDone := startPickup(ctx, cfg, pickupSource{to: rn.appender, config: snap.Current, logf: logf}, logf)
 	<-ctx.Done()
 	drain(g, services, orDefaultDuration(opts.DrainTimeout, 30*time.Second), logf)
@@ -375,6 +382,7 @@ func (rn *Running) apply(cfg *config.Config) error {
 	rn.sup.set.Store(set)
 	rn.rules.set(cfg)
 	rn.vmtaRates.Reconfigure(cfg)
+	rn.backlog.limit.Store(int64(cfg.Global.SpoolMaxRecipients))
 	rn.proc.bounceTo.Store(bounceTo)
 	rn.proc.fblTo.Store(fblTo)
 	for i, p := range rn.parts {

@@ -152,6 +152,8 @@ type routingAppender struct {
 	// the settler's push: false while its ring is full.
 	sup    *suppression
 	settle func(outbound.Outcome) bool
+	// backlog, when set, refuses new messages past spool-max-recipients.
+	backlog *backlog
 }
 
 // Append stores and routes m, checking the runtime suppression list.
@@ -161,6 +163,9 @@ func (a routingAppender) Append(ctx context.Context, m *spool.Message, body []by
 
 // appendFor is Append for a source whose suppression-lists are names.
 func (a routingAppender) appendFor(ctx context.Context, m *spool.Message, body []byte, names []string) (spool.ID, error) {
+	if err := a.backlog.errFull(); err != nil {
+		return spool.ID{}, err
+	}
 	if a.prep != nil {
 		var err error
 		if body, err = a.prep.prepareNow(ctx, a.config(), m, body); err != nil {

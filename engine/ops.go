@@ -55,6 +55,9 @@ func (rn *Running) Inject(ctx context.Context, in api.Inject, origin string) (ap
 		body = append([]byte(stamp), body...)
 	}
 	id, err := rn.appender.Append(ctx, m, body)
+	if errors.Is(err, spool.ErrFull) {
+		return api.Injected{}, fmt.Errorf("%w: %w", api.ErrTryLater, err)
+	}
 	if err != nil {
 		return api.Injected{}, err
 	}

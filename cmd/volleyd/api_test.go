@@ -382,3 +382,26 @@ func rowOf(dom, attr string) string {
 	}
 	return dom[start : i+end]
 }
+
+// TestInjectTryLater: past spool-max-recipients both injection APIs answer
+// 503 (retry later), not 400 (a bad request, never to be retried).
+func TestInjectTryLater(t *testing.T) {
+	const key = "0123456789abcdef0123456789abcdef"
+	d := startVolleyd(t, "", apiConf+"http-access 127.0.0.1 admin\nhttp-api-key "+key+"\nspool-max-recipients 1\n"+
+		"<source 127.0.0.1>\n always-allow-relaying yes\n</source>\n")
+	base := apiURL(t, d)
+	sendMail(t, d, "s@origin.test", []string{"a@x.test", "b@x.test"}, "")
+	in := api.Inject{From: "s@origin.test", To: []string{"c@x.test"}, Data: "Subject: x\n\nx\n"}
+	var code int
+	var body []byte
+	waitFor(t, peerTimeout, "503 from /api/v1/inject", func() bool {
+		code, body = call(t, "POST", base+"/api/v1/inject", in)
+		return code == 503
+	})
+	if !strings.Contains(string(body), "spool-max-recipients is 1") {
+		t.Errorf("503 body %s", body)
+	}
+	tr := map[string]any{"recipients": []any{map[string]any{"address": "d@x.test"}},
+		"content": map[string]string{"email_rfc822": "From: s@origin.test\r\nSubject: t\r\n\r\nhi\r\n"}}
+	post(t, "POST", base+"/api/v1/transmissions", tr, nil, 503, "Authorization", key)
+}

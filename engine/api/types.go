@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/netip"
 	"time"
 )
@@ -208,6 +209,11 @@ type Inject struct {
 	VMTA string   `json:"vmta,omitempty"`
 	Job  string   `json:"job,omitempty"`
 }
+
+// ErrTryLater marks an injection refused for now, not for good (the spool
+// is short of disk, or spool-max-recipients is reached): HTTP 503, which
+// a client retries.
+var ErrTryLater = errors.New("try again later")
 
 // Injected answers an injection once the message is durable.
 type Injected struct {

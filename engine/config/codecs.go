@@ -469,6 +469,27 @@ var cDKIMBodyLimit = boolRefusing(true, "Volley does not write l= (it lets anyon
 // total-max-smtp-in rather than holding the connection for a slot.
 var cAwaitSlot = boolRefusing(true, "past total-max-smtp-in volleyd answers 421 4.3.2, it does not hold connections waiting for a slot")
 
+// cAutoCount is a positive count or "auto" (0): Volley's queues keep
+// cold recipients on disk, not in memory, so "auto" sets no fixed limit.
+var cAutoCount = codec[int]{
+	parse: func(s string) (int, error) {
+		if strings.EqualFold(s, "auto") {
+			return 0, nil
+		}
+		n, err := cInt.parse(s)
+		if err != nil || n <= 0 {
+			return 0, errExpected("a count above 0 or auto", s)
+		}
+		return n, nil
+	},
+	format: func(n int) string {
+		if n <= 0 {
+			return "auto"
+		}
+		return strconv.Itoa(n)
+	},
+}
+
 // cNotBuilt refuses every value of a directive whose feature Volley does
 // not have, saying what would happen if it were ignored.
 func cNotBuilt(why string) codec[string] {

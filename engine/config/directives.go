@@ -195,6 +195,7 @@ func globalDirectives() []dirEntry {
 		row("client", bProxy, many(onProxy, cProxyClient, func(p *Proxy) *[]ProxyClient { return &p.Clients })),
 		// Deprecated (reference §2.2): set, never dumped; <spool> min-free-space is the form.
 		row("spool-min-free-space", bGlobal, access{set: fld(onG, cMegabytes, func(g *G) *int64 { return &g.SpoolMinFreeSpace }).set}),
+		row("spool-max-recipients", bGlobal, fld(onG, cAutoCount, func(g *G) *int { return &g.SpoolMaxRecipients })),
 		row("sync-msg-create", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.SyncMsgCreate })),
 		row("sync-msg-update", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.SyncMsgUpdate })),
 		row("mx-rollup-auto", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.MXRollupAuto })),

@@ -159,6 +159,9 @@ type Global struct {
 	// SpoolMinFreeSpace is the deprecated top-level spool-min-free-space
 	// (PowerMTA: in megabytes), for a <spool> block without min-free-space.
 	SpoolMinFreeSpace int64
+	// SpoolMaxRecipients refuses new mail past that many queued
+	// recipients (spool-max-recipients N; 0 is "auto": no fixed limit).
+	SpoolMaxRecipients int
 	// SyncMsgCreate and SyncMsgUpdate fsync spool writes (default yes; no trades
 	// durability for speed).
 	SyncMsgCreate bool

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -207,6 +208,10 @@ func (s *Server) transmissions() {
 		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
 		defer cancel()
 		got, err := s.o.Backend.Inject(ctx, in, "transmissions-api "+clientAddr(r).String())
+		if errors.Is(err, api.ErrTryLater) {
+			fail(http.StatusServiceUnavailable, err.Error())
+			return
+		}
 		if err != nil {
 			fail(http.StatusBadRequest, err.Error())
 			return

@@ -172,7 +172,10 @@ func (s *Server) routes() {
 			return nil, err
 		}
 		out, err := b.Inject(r.Context(), in, "api "+clientAddr(r).String())
-		if err != nil && strings.HasPrefix(err.Error(), "inject:") {
+		switch {
+		case errors.Is(err, api.ErrTryLater):
+			return nil, errorf(http.StatusServiceUnavailable, "%v", err)
+		case err != nil && strings.HasPrefix(err.Error(), "inject:"):
 			return nil, errorf(http.StatusBadRequest, "%v", err)
 		}
 		return out, err
