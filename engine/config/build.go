@@ -51,6 +51,7 @@ func Build(root *Block) (*Config, []Problem) {
 			patternByName: map[string]*SMTPPatternList{},
 			vmtaPatterns:  map[string]*VMTAPatternList{},
 			proxyByName:   map[string]*Proxy{},
+			groupByName:   map[string]*SourceGroup{},
 			userByName:    map[string]*SMTPUser{},
 			listByName:    map[string]*AddressList{},
 			DomainMacros:  map[string][]string{},
@@ -286,6 +287,8 @@ func (b *modelBuilder) topBlock(blk *Block) {
 		b.proxy(blk)
 	case "smtp-listener":
 		b.listenerBlock(blk)
+	case "source-group":
+		b.sourceGroup(blk)
 	case "bounce-category-patterns":
 		b.bounceCategories(blk)
 	case "acct-file":

@@ -294,6 +294,7 @@ func (b *modelBuilder) link() {
 	}
 	b.linkLayers()
 	b.linkProxies()
+	b.linkSourceGroups()
 }
 
 // linkLayers checks the names used inside <source> and <domain> blocks.

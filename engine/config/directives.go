@@ -28,6 +28,7 @@ const (
 	bRollup
 	bProxy
 	bListener
+	bSourceGroup
 	blockKindCount = iota
 )
 
@@ -35,7 +36,7 @@ const (
 var blockKindNames = [blockKindCount]string{
 	"the top level", "<spool>", "<source>", "<smtp-user>", "<virtual-mta>", "<virtual-mta-pool>",
 	"<domain>", "<smtp-pattern-list>", "<acct-file>", "<address-list>",
-	"<bounce-processor>", "<mx-rollup-list>", "<proxy>", "<smtp-listener>",
+	"<bounce-processor>", "<mx-rollup-list>", "<proxy>", "<smtp-listener>", "<source-group>",
 }
 
 // String lists the block kinds, e.g. "<domain>, <virtual-mta>".
@@ -64,6 +65,7 @@ type target struct {
 	proc     *Processor
 	proxy    *Proxy
 	listener *Listener
+	group    *SourceGroup
 }
 
 // dirEntry is one row of the directive table. A name may have several rows when different
@@ -132,6 +134,7 @@ func onList(t *target) *AddressList   { return t.al }
 func onProc(t *target) *Processor     { return t.proc }
 func onProxy(t *target) *Proxy        { return t.proxy }
 func onListener(t *target) *Listener  { return t.listener }
+func onGroup(t *target) *SourceGroup  { return t.group }
 func row(name string, b blockSet, a access) dirEntry {
 	return dirEntry{name: name, blocks: b, repeat: a.repeat, set: a.set, get: a.get}
 }
@@ -266,6 +269,10 @@ func sourceDirectives() []dirEntry {
 		row("smtp-max-auth-failure-rate", bSource, fld(onSrc, cRate, func(s *S) *Rate { return &s.SMTPMaxAuthFailureRate })),
 		row("max-smtp-in", bSource, fld(onSrc, cInt, func(s *S) *int { return &s.MaxSMTPIn })),
 		row("max-connections", bSource, fld(onSrc, cInt, func(s *S) *int { return &s.MaxSMTPIn })),
+		row("source-group", bSource, fld(onSrc, cString, func(s *S) *string { return &s.SourceGroup })),
+		// <source-group NAME> block directives.
+		row("max-smtp-in", bSourceGroup, fld(onGroup, cInt, func(g *SourceGroup) *int { return &g.MaxSMTPIn })),
+		row("reserved-smtp-in", bSourceGroup, fld(onGroup, cInt, func(g *SourceGroup) *int { return &g.ReservedSMTPIn })),
 		b("accept-proxy-protocol", func(s *S) *bool { return &s.AcceptProxyProtocol }),
 		b("log-tls", func(s *S) *bool { return &s.LogTLS }),
 		b("hide-message-source", func(s *S) *bool { return &s.HideMessageSource }),

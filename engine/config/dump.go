@@ -120,6 +120,11 @@ func (c *Config) Dump() string {
 		d.scopeDomains(c, p.Name)
 		d.line("", "</virtual-mta-pool>")
 	}
+	for _, g := range c.SourceGroups {
+		d.line("", "<source-group "+g.Name+">")
+		d.rows("    ", bSourceGroup, &target{group: g}, nil)
+		d.line("", "</source-group>")
+	}
 	for _, p := range c.Proxies {
 		d.line("", "<proxy "+p.Name+">")
 		d.rows("    ", bProxy, &target{proxy: p}, nil)

@@ -30,6 +30,8 @@ type Config struct {
 	// list, for vMTAs without their own and for mail sent without a vMTA.
 	Proxies        []*Proxy
 	DefaultProxies []*Proxy
+	// SourceGroups are the <source-group> blocks.
+	SourceGroups []*SourceGroup
 	// BounceCategories is the <bounce-category-patterns> list, or PowerMTA's built-in list
 	// when the config has none; first match wins.
 	BounceCategories []BounceCategory
@@ -55,6 +57,7 @@ type Config struct {
 	patternByName map[string]*SMTPPatternList
 	vmtaPatterns  map[string]*VMTAPatternList
 	proxyByName   map[string]*Proxy
+	groupByName   map[string]*SourceGroup
 	userByName    map[string]*SMTPUser
 	listByName    map[string]*AddressList
 
@@ -271,8 +274,10 @@ type SourceSettings struct {
 	MaxMsgRate Rate
 	// SMTPMaxAuthFailureRate is smtp-max-auth-failure-rate: failed AUTH
 	// attempts allowed per client IP (default unlimited).
-	SMTPMaxAuthFailureRate   Rate
-	MaxSMTPIn                int
+	SMTPMaxAuthFailureRate Rate
+	MaxSMTPIn              int
+	// SourceGroup names the <source-group> its connections count in.
+	SourceGroup              string
 	AcceptProxyProtocol      bool
 	LogTLS                   bool
 	HideMessageSource        bool

@@ -3,6 +3,7 @@ package inbound
 import (
 	"bufio"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -103,5 +104,44 @@ func TestMaxMsgRate(t *testing.T) {
 	other.expect("451 4.7.1 ")
 	if n := countSpooled(t, sp); n != 2 {
 		t.Fatalf("spooled %d, want 2", n)
+	}
+}
+
+// TestSourceGroups: a <source-group>'s max-smtp-in caps the connections of
+// all its sources together (421 4.7.0 naming the group); reserved-smtp-in
+// keeps slots of total-max-smtp-in for its sources, so a client outside
+// the group is told 421 4.3.2 while those slots are unused, and the
+// group's own clients still get in.
+func TestSourceGroups(t *testing.T) {
+	_, addr := serve(t, `host-name mx.volley.test
+smtp-listener 127.0.0.1:0
+total-max-smtp-in 4
+<source-group feeders>
+    max-smtp-in 2
+</source-group>
+<source-group vip>
+    reserved-smtp-in 2
+</source-group>
+<source 127.0.0.2/31>
+    source-group feeders
+</source>
+<source 127.0.0.4>
+    source-group vip
+</source>
+`, memSpool(t))
+	greet := func(from string) string { _, l := dialFrom(t, from, addr); return l }
+	if g1, g2, g3 := greet("127.0.0.2"), greet("127.0.0.3"), greet("127.0.0.2"); g1[:4] != "220 " || g2[:4] != "220 " ||
+		!strings.HasPrefix(g3, "421 4.7.0 mx.volley.test too many connections from source group feeders") {
+		t.Fatalf("feeders: %q %q %q; want two greetings, then the group's 421", g1, g2, g3)
+	}
+	// 2 of 4 in use, 2 reserved for vip and unused: nothing left for others.
+	if g := greet("127.0.0.9"); !strings.HasPrefix(g, "421 4.3.2 ") {
+		t.Fatalf("outside any group with the rest reserved: %q, want 421 4.3.2", g)
+	}
+	if v1, v2 := greet("127.0.0.4"), greet("127.0.0.4"); v1[:4] != "220 " || v2[:4] != "220 " {
+		t.Fatalf("vip in its reservation: %q %q", v1, v2)
+	}
+	if g := greet("127.0.0.4"); !strings.HasPrefix(g, "421 4.3.2 ") {
+		t.Fatalf("a fifth connection past total-max-smtp-in 4: %q", g)
 	}
 }

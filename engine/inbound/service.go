@@ -118,6 +118,11 @@ func (s *Service) Reconfigure(cfg *config.Config) error {
 		}
 		p.users = users
 	}
+	groups := map[string][2]int{}
+	for _, g := range cfg.SourceGroups {
+		groups[g.Name] = [2]int{g.MaxSMTPIn, g.ReservedSMTPIn}
+	}
+	s.clients.SetGroups(groups)
 	s.pol.Store(p)
 	return nil
 }

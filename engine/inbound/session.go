@@ -44,6 +44,7 @@ type session struct {
 	// client is this connection's entry in the per-IP counters, held from
 	// the greeting to the close.
 	client *clientlimit.Client
+	group  *clientlimit.Group // its <source-group>'s count, or nil
 	// awaitProxy: the connection must start with a PROXY protocol header
 	// (accept-proxy-protocol) before the greeting.
 	awaitProxy bool
@@ -124,8 +125,12 @@ func (ss *session) greet() iouring.Action {
 	if !ss.src.SMTPService {
 		return ss.refuse("554 5.7.1 " + ss.pol.hostname + " service not available to " + ss.remote.Addr().String() + "\r\n")
 	}
-	client, verdict := ss.svc.clients.Acquire(ss.remote.Addr(), ss.pol.cfg.Global.TotalMaxSMTPIn, ss.src.MaxSMTPIn)
+	group := ss.svc.clients.Group(ss.src.SourceGroup)
+	client, verdict := ss.svc.clients.Acquire(ss.remote.Addr(), ss.pol.cfg.Global.TotalMaxSMTPIn, ss.src.MaxSMTPIn, group)
 	switch verdict {
+	case clientlimit.GroupFull:
+		ss.svc.Counters.TooManyConns.Add(1)
+		return ss.refuse("421 4.7.0 " + ss.pol.hostname + " too many connections from source group " + ss.src.SourceGroup + ", try again later\r\n")
 	case clientlimit.TotalFull:
 		ss.svc.Counters.TooManyConns.Add(1)
 		return ss.refuse("421 4.3.2 " + ss.pol.hostname + " too many connections, try again later\r\n")
@@ -133,7 +138,7 @@ func (ss *session) greet() iouring.Action {
 		ss.svc.Counters.TooManyConns.Add(1)
 		return ss.refuse("421 4.7.0 " + ss.pol.hostname + " too many connections from " + ss.remote.Addr().String() + ", try again later\r\n")
 	}
-	ss.client = client
+	ss.client, ss.group = client, group
 	ss.srv.Reset(ss.pol.serverConfig(ss.src))
 	ss.srv.Greet()
 	ss.armTimeout(ss.src.SMTPCommandTimeout)
@@ -599,7 +604,7 @@ func (ss *session) OnClose(r iouring.Reactor, c iouring.Conn, err error) {
 	ss.closed = true
 	ss.sh.remove(ss)
 	if ss.client != nil {
-		ss.svc.clients.Release(ss.client)
+		ss.svc.clients.Release(ss.client, ss.group)
 		ss.client = nil
 	}
 	if ss.tlsp != nil {

@@ -1,7 +1,8 @@
 // Package clientlimit counts, across every shard, what each client IP is
 // doing: its open connections (max-smtp-in, alias max-connections) and its
 // message rate (max-msg-rate), plus all inbound connections together
-// (total-max-smtp-in).
+// (total-max-smtp-in) and those of each <source-group> (its max-smtp-in,
+// and reserved-smtp-in: slots of the total others may not take).
 //
 // Responsibility: admit or refuse a connection or a message for one client
 // address, the same answer whichever shard asks.
@@ -29,6 +30,19 @@ import (
 type Table struct {
 	clients sync.Map // netip.Addr -> *Client
 	total   atomic.Int64
+	groups  atomic.Pointer[groupSet]
+}
+
+// Group is one <source-group>'s connection count and limits. A session
+// keeps the *Group it was admitted in until it releases it.
+type Group struct {
+	conns         atomic.Int64
+	max, reserved atomic.Int64
+}
+
+type groupSet struct {
+	byName map[string]*Group
+	all    []*Group
 }
 
 // Client is one client IP's counters. A session keeps the *Client its
@@ -47,18 +61,93 @@ type Verdict uint8
 
 const (
 	Admitted   Verdict = iota
-	TotalFull          // total-max-smtp-in reached
+	TotalFull          // total-max-smtp-in reached, or what is left is reserved for source groups
 	ClientFull         // the client's max-smtp-in reached
+	GroupFull          // the client's source group's max-smtp-in reached
 )
 
-// Acquire admits one more connection from addr unless that would exceed
-// maxTotal connections in all (0: no limit) or maxPerClient from addr (0: no
-// limit). It returns the client's entry (pass it to Release and Allow) when
-// admitted; a refused connection holds nothing.
-func (t *Table) Acquire(addr netip.Addr, maxTotal, maxPerClient int) (*Client, Verdict) {
-	if n := t.total.Add(1); maxTotal > 0 && n > int64(maxTotal) {
-		t.total.Add(-1)
-		return nil, TotalFull
+// SetGroups puts the source groups' limits in force (name -> max-smtp-in,
+// reserved-smtp-in), keeping the counts of the names that stay.
+func (t *Table) SetGroups(limits map[string][2]int) {
+	old := t.groups.Load()
+	next := &groupSet{byName: map[string]*Group{}}
+	for name, l := range limits {
+		g := (*Group)(nil)
+		if old != nil {
+			g = old.byName[name]
+		}
+		if g == nil {
+			g = &Group{}
+		}
+		g.max.Store(int64(l[0]))
+		g.reserved.Store(int64(l[1]))
+		next.byName[name] = g
+		next.all = append(next.all, g)
+	}
+	t.groups.Store(next)
+}
+
+// Group returns the named source group's counter, or nil.
+func (t *Table) Group(name string) *Group {
+	if s := t.groups.Load(); s != nil && name != "" {
+		return s.byName[name]
+	}
+	return nil
+}
+
+// reservedForOthers is the slots other groups reserve and do not use.
+func (t *Table) reservedForOthers(g *Group) int64 {
+	s := t.groups.Load()
+	if s == nil {
+		return 0
+	}
+	var n int64
+	for _, h := range s.all {
+		if h != g {
+			n += max(0, h.reserved.Load()-h.conns.Load())
+		}
+	}
+	return n
+}
+
+// admitGroup counts one more connection in g, or says it is full.
+func admitGroup(g *Group) bool {
+	if g == nil {
+		return true
+	}
+	if n := g.conns.Add(1); g.max.Load() > 0 && n > g.max.Load() {
+		g.conns.Add(-1)
+		return false
+	}
+	return true
+}
+
+func releaseGroup(g *Group) {
+	if g != nil {
+		g.conns.Add(-1)
+	}
+}
+
+// Acquire admits one more connection from addr, in source group g (nil:
+// none), unless that would exceed maxTotal connections in all (0: no
+// limit), take a slot another group reserves, or exceed g's cap or
+// maxPerClient from addr (0: no limit). It returns the client's entry
+// (pass it to Release and Allow) when admitted; a refused connection holds
+// nothing.
+func (t *Table) Acquire(addr netip.Addr, maxTotal, maxPerClient int, g *Group) (*Client, Verdict) {
+	if !admitGroup(g) {
+		return nil, GroupFull
+	}
+	n := t.total.Add(1)
+	if maxTotal > 0 {
+		// Within its own reservation a group's connection needs only a
+		// free slot; any other leaves the others' unused reservations free.
+		own := g != nil && g.conns.Load() <= g.reserved.Load()
+		if n > int64(maxTotal) || (!own && int64(maxTotal)-n < t.reservedForOthers(g)) {
+			t.total.Add(-1)
+			releaseGroup(g)
+			return nil, TotalFull
+		}
 	}
 	addr = addr.Unmap()
 	for {
@@ -74,6 +163,7 @@ func (t *Table) Acquire(addr netip.Addr, maxTotal, maxPerClient int) (*Client, V
 			}
 			if maxPerClient > 0 && int(n) >= maxPerClient {
 				t.total.Add(-1)
+				releaseGroup(g)
 				return nil, ClientFull
 			}
 			if c.conns.CompareAndSwap(n, n+1) {
@@ -83,10 +173,11 @@ func (t *Table) Acquire(addr netip.Addr, maxTotal, maxPerClient int) (*Client, V
 	}
 }
 
-// Release gives back a connection Acquire admitted.
-func (t *Table) Release(c *Client) {
+// Release gives back a connection Acquire admitted in g.
+func (t *Table) Release(c *Client, g *Group) {
 	c.conns.Add(-1)
 	t.total.Add(-1)
+	releaseGroup(g)
 }
 
 // Total returns the number of connections admitted and not released.
