@@ -53,23 +53,62 @@ func TestRestartSkipsCorruptMessage(t *testing.T) {
 	}
 }
 
+// TestCorruptBodySkipped: a message whose body no longer decodes (found
+// only when its recipients are loaded for delivery) leaves the queue
+// instead of holding up the messages loaded with it, and is deleted with
+// spool-delete-corrupted.
+func TestCorruptBodySkipped(t *testing.T) {
+	dir := t.TempDir()
+	down := "<domain *>\n    smtp-hosts [127.0.0.1]:1\n    retry-after 1s\n</domain>\n"
+	addr, spoolDir, _, stop := startIn(t, dir, down)
+	for i := range 3 {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{fmt.Sprintf("r%d@one.example", i)}, []byte("Subject: x\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+	damageSecond(t, spoolDir, 'b', 17)
+
+	cs := startCapture(t)
+	up := fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n</domain>\nspool-delete-corrupted yes\n", sinkHost(cs.addr), sinkPort(cs.addr))
+	_, _, rn, stop2 := startIn(t, dir, up)
+	<-rn.Rebuilt
+	got := waitReceived(t, cs, 2)
+	waitQueuesEmpty(t, rn, 10*time.Second)
+	stop2()
+	if got[0].to[0] != "r0@one.example" || got[1].to[0] != "r2@one.example" {
+		t.Fatalf("delivered %v and %v, want r0 and r2", got[0].to, got[1].to)
+	}
+	if good, bad := scanSpool(t, spoolDir); good != 0 || bad != 0 {
+		t.Fatalf("%d messages and %d corrupt left, want the damaged one deleted", good, bad)
+	}
+}
+
 // damageSecondMeta overwrites the meta record of the spool's second
 // message (keys 'q' ID 0x00, in ID order: spool/doc.go) with bytes that do
 // not decode, as a damaged disk block would.
 func damageSecondMeta(t *testing.T, dir string) {
+	t.Helper()
+	damageSecond(t, dir, 'q', 18)
+}
+
+// damageSecond overwrites the second record of a prefix ('q': meta
+// records, keys of 18 bytes ending 0x00; 'b': bodies, 17 bytes) with a
+// byte that decodes as neither.
+func damageSecond(t *testing.T, dir string, prefix byte, keyLen int) {
 	t.Helper()
 	db, err := pebble.Open(dir, &pebble.Options{FormatMajorVersion: pebble.FormatNewest})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{'q'}, UpperBound: []byte{'r'}})
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix}, UpperBound: []byte{prefix + 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var metas [][]byte
 	for ok := it.First(); ok; ok = it.Next() {
-		if k := it.Key(); len(k) == 18 && k[17] == 0 {
+		if k := it.Key(); len(k) == keyLen && (prefix != 'q' || k[17] == 0) {
 			metas = append(metas, append([]byte(nil), k...))
 		}
 	}
@@ -77,7 +116,7 @@ func damageSecondMeta(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	if len(metas) != 3 {
-		t.Fatalf("%d meta records, want 3", len(metas))
+		t.Fatalf("%d records of prefix %c, want 3", len(metas), prefix)
 	}
 	if err := db.Set(metas[1], []byte{0x7f}, pebble.Sync); err != nil {
 		t.Fatal(err)

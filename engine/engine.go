@@ -159,6 +159,7 @@ func Run(ctx context.Context, opts Options) error {
 	stats := newStats(time.Now())
 	mets := &metricsHooks{}
 	snap := config.NewSnapshot(cfg)
+	corrupt := corruptHandler(sp, snap.Current, logf)
 	rules := &bounceRules{}
 	rules.set(cfg)
 	// The preparation workers outlive ctx until the sessions have drained:
@@ -276,7 +277,7 @@ func Run(ctx context.Context, opts Options) error {
 				}
 			}
 			d := outbound.NewDeliverer(outbound.DelivererOptions{Reactor: s.Reactor, Table: inboxes[s.ID].Table(), Config: cfg,
-				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders), Settle: pusher.settle,
+				Resolve: resolver.resolve, Load: loadEntries(sp, &spoolReaders, corrupt), Settle: pusher.settle,
 				Forward: h.forward, Slots: slots, Logf: logf, QueueFailed: queueFailed, JobPaused: jobsPaused.has,
 				SourceDisabled: sources.has, DisableSource: sources.disableFor,
 				FirstUse: warm.firstUse, Started: started, VMTARates: vmtaRates, ColdMoved: mets.coldMoved,
@@ -307,7 +308,7 @@ func Run(ctx context.Context, opts Options) error {
 	go func() {
 		defer spoolReaders.Done()
 		defer close(rebuilt)
-		requeue(ctx, sp, inboxes, &stats.spooled, cfg.Global.SpoolDeleteCorrupted, logf)
+		requeue(ctx, sp, inboxes, &stats.spooled, corrupt, logf)
 	}()
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
 		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -223,11 +224,15 @@ func waitRouted(ctx context.Context, rt *queue.Router) bool {
 // recipients arrive cold, with their retry state; bodies are read when due.
 // A message whose records do not decode is left where it is (or deleted,
 // with spool-delete-corrupted), named in the log; the others are queued.
-func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, found *atomic.Int64, deleteCorrupt bool, logf func(string, ...any)) {
+func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, found *atomic.Int64, corrupt func(spool.ID, error), logf func(string, ...any)) {
 	rt := queue.NewRouter(inboxes, -1)
 	msgs, rcpts := 0, 0
 	start := time.Now()
-	var corrupt []spool.ID
+	type damaged struct {
+		id  spool.ID
+		err error
+	}
+	var bad []damaged
 	err := sp.ScanSkipping(func(m *spool.Message) error {
 		if sp.MadeHere(m.ID) {
 			return nil // accepted since the start, while the scan began: routed by its taker
@@ -240,19 +245,10 @@ func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, found
 		rcpts += len(m.Recipients)
 		return nil
 	}, func(id spool.ID, err error) {
-		corrupt = append(corrupt, id)
-		if deleteCorrupt {
-			logf("volleyd: %v; deleting it (spool-delete-corrupted)", err)
-		} else {
-			logf("volleyd: %v; left in the spool, not queued (spool-delete-corrupted yes deletes such messages)", err)
-		}
+		bad = append(bad, damaged{id, err})
 	})
-	if deleteCorrupt {
-		for _, id := range corrupt {
-			if derr := sp.Discard(id); derr != nil {
-				logf("volleyd: deleting corrupt message %s: %v", id, derr)
-			}
-		}
+	for _, b := range bad { // after the scan: corrupt may delete, not while its iterator is open
+		corrupt(b.id, b.err)
 	}
 	if err != nil && ctx.Err() == nil {
 		logf("volleyd: reading the spool at start: %v (after %d messages)", err, msgs)
@@ -264,10 +260,30 @@ func requeue(ctx context.Context, sp *spool.Spool, inboxes []*queue.Inbox, found
 	}
 }
 
+// corruptHandler deals with a message whose records do not decode, found
+// at start or when its body is read for delivery (err names it): it is logged
+// and left in the spool, not queued, or deleted with spool-delete-corrupted
+// (PowerMTA's choice between ignoring and deleting such files).
+func corruptHandler(sp *spool.Spool, cfg func() *config.Config, logf func(string, ...any)) func(spool.ID, error) {
+	return func(id spool.ID, err error) {
+		if !cfg().Global.SpoolDeleteCorrupted {
+			logf("volleyd: %v; left in the spool, not delivered (spool-delete-corrupted yes deletes such messages)", err)
+			return
+		}
+		if derr := sp.Discard(id); derr != nil {
+			logf("volleyd: %v; deleting it: %v", err, derr)
+			return
+		}
+		logf("volleyd: %v; deleted (spool-delete-corrupted)", err)
+	}
+}
+
 // loadEntries is the Deliverers' Load hook: it reads cold recipients'
 // envelopes and bodies from the spool on a goroutine, once per message;
-// wg counts those goroutines so the spool outlives them.
-func loadEntries(sp *spool.Spool, wg *sync.WaitGroup) func([]queue.Entry, func([]queue.Entry, error)) {
+// wg counts those goroutines so the spool outlives them. A message whose
+// records do not decode goes to corrupt and its recipients leave the
+// queue, so that it cannot hold up the messages loaded with it.
+func loadEntries(sp *spool.Spool, wg *sync.WaitGroup, corrupt func(spool.ID, error)) func([]queue.Entry, func([]queue.Entry, error)) {
 	return func(entries []queue.Entry, done func([]queue.Entry, error)) {
 		wg.Add(1)
 		go func() {
@@ -284,13 +300,20 @@ func loadEntries(sp *spool.Spool, wg *sync.WaitGroup) func([]queue.Entry, func([
 				if !ok {
 					l.m, l.err = sp.Get(e.ID)
 					if l.err == nil {
-						l.body, l.err = sp.Body(e.ID)
+						if l.body, l.err = sp.Body(e.ID); errors.Is(l.err, spool.ErrCorrupt) {
+							l.err = fmt.Errorf("spool: message %s: body: %w", e.ID, l.err)
+						}
 					}
 					byID[e.ID] = l
 				}
 				switch {
 				case errors.Is(l.err, spool.ErrNotFound):
 					continue // finished meanwhile
+				case errors.Is(l.err, spool.ErrCorrupt):
+					if !ok {
+						corrupt(e.ID, l.err)
+					}
+					continue
 				case l.err != nil:
 					done(nil, l.err)
 					return
