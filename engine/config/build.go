@@ -52,6 +52,7 @@ func Build(root *Block) (*Config, []Problem) {
 			vmtaPatterns:  map[string]*VMTAPatternList{},
 			proxyByName:   map[string]*Proxy{},
 			groupByName:   map[string]*SourceGroup{},
+			rewriteByName: map[string]*RewriteList{},
 			userByName:    map[string]*SMTPUser{},
 			listByName:    map[string]*AddressList{},
 			DomainMacros:  map[string][]string{},
@@ -289,6 +290,8 @@ func (b *modelBuilder) topBlock(blk *Block) {
 		b.listenerBlock(blk)
 	case "source-group":
 		b.sourceGroup(blk)
+	case "rewrite-list":
+		b.rewriteList(blk)
 	case "bounce-category-patterns":
 		b.bounceCategories(blk)
 	case "acct-file":

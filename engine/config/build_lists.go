@@ -295,6 +295,7 @@ func (b *modelBuilder) link() {
 	b.linkLayers()
 	b.linkProxies()
 	b.linkSourceGroups()
+	b.linkRewrites()
 }
 
 // linkLayers checks the names used inside <source> and <domain> blocks.

@@ -304,7 +304,7 @@ func vmtaDirectives() []dirEntry {
 		row("max-smtp-data-volume-rate", bVMTA, fld(onVM, cVolumeRate, func(v *V) *VolumeRate { return &v.MaxSMTPDataVolumeRate })),
 		row("cold-virtual-mta", bVMTA, many(onVM, cString, func(v *V) *[]string { return &v.ColdVirtualMTAs })),
 		row("include-headers-from", bVMTA, fld(onVM, cNotBuilt("Volley does not add a file's header fields to a vMTA's mail"), func(v *V) *string { return &v.IncludeHeadersFrom })),
-		row("rewrite-list", bVMTA, fld(onVM, cNotBuilt("<rewrite-list> is not built: the MAIL FROM and From would go out unchanged"), func(v *V) *string { return &v.RewriteList })),
+		row("rewrite-list", bVMTA, fld(onVM, cString, func(v *V) *string { return &v.RewriteList })),
 		row("use-proxy", bVMTA, fld(onVM, cList, func(v *V) *[]string { return &v.UseProxy })),
 		row("virtual-mta", bPool, access{repeat: true, set: setPoolMember, get: getPoolMembers}),
 		row("domain-key", bPool, many(onPool, cDomainKey, func(p *P) *[]DomainKey { return &p.DomainKeys })),
@@ -312,6 +312,7 @@ func vmtaDirectives() []dirEntry {
 		row("max-smtp-msg-rate", bPool, fld(onPool, cRate, func(p *P) *Rate { return &p.MaxSMTPMsgRate })),
 		row("max-smtp-data-volume-rate", bPool, fld(onPool, cVolumeRate, func(p *P) *VolumeRate { return &p.MaxSMTPDataVolumeRate })),
 		row("cold-virtual-mta", bPool, many(onPool, cString, func(p *P) *[]string { return &p.ColdVirtualMTAs })),
+		row("rewrite-list", bPool, fld(onPool, cString, func(p *P) *string { return &p.RewriteList })),
 	}
 }
 

@@ -157,6 +157,13 @@ func (d *dumper) lists(c *Config) {
 		}
 		d.line("", "</smtp-pattern-list>")
 	}
+	for _, l := range c.RewriteLists {
+		d.line("", "<rewrite-list "+l.Name+">")
+		for _, r := range l.MailFrom {
+			d.line("    ", "mail-from "+r.From+" "+r.To)
+		}
+		d.line("", "</rewrite-list>")
+	}
 	for _, pl := range c.VMTAPatternLists {
 		d.line("", "<pattern-list "+pl.Name+">")
 		for i := range pl.Entries {

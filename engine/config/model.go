@@ -32,6 +32,8 @@ type Config struct {
 	DefaultProxies []*Proxy
 	// SourceGroups are the <source-group> blocks.
 	SourceGroups []*SourceGroup
+	// RewriteLists are the <rewrite-list> blocks.
+	RewriteLists []*RewriteList
 	// BounceCategories is the <bounce-category-patterns> list, or PowerMTA's built-in list
 	// when the config has none; first match wins.
 	BounceCategories []BounceCategory
@@ -58,6 +60,7 @@ type Config struct {
 	vmtaPatterns  map[string]*VMTAPatternList
 	proxyByName   map[string]*Proxy
 	groupByName   map[string]*SourceGroup
+	rewriteByName map[string]*RewriteList
 	userByName    map[string]*SMTPUser
 	listByName    map[string]*AddressList
 
@@ -309,6 +312,8 @@ type VirtualMTA struct {
 	IncludeHeadersFrom    string
 	RewriteList           string
 	UseProxy              []string
+	// Rewrite is the <rewrite-list> RewriteList names, or nil.
+	Rewrite *RewriteList
 	// Proxies are the proxies it sends through, in order (use-proxy, else
 	// the global use-proxy); none: it connects itself.
 	Proxies []*Proxy
@@ -325,7 +330,11 @@ type Pool struct {
 	// MaxSMTPDataVolumeRate meters the bytes its members deliver together.
 	MaxSMTPDataVolumeRate VolumeRate
 	ColdVirtualMTAs       []string
-	memberNames           []Directive
+	// RewriteList names its members' MAIL FROM rewrites (a member's own
+	// list wins); Rewrite is that list, or nil.
+	RewriteList string
+	Rewrite     *RewriteList
+	memberNames []Directive
 }
 
 // SourceIPRate is a per-local-IP rate inside a multi-IP vMTA (source-ip-max-*-rate CIDR RATE).

@@ -6,7 +6,7 @@ package config
 // topBlockKinds are the blocks allowed at the top level, for suggestions.
 var topBlockKinds = []string{
 	"acct-file", "address-list", "bounce-category-patterns", "bounce-processor", "domain",
-	"feedback-loop-processor", "mx-rollup-list", "pattern-list", "proxy", "smtp-listener", "smtp-pattern-list", "smtp-user", "source", "source-group",
+	"feedback-loop-processor", "mx-rollup-list", "pattern-list", "proxy", "rewrite-list", "smtp-listener", "smtp-pattern-list", "smtp-user", "source", "source-group",
 	"spool", "virtual-mta", "virtual-mta-pool",
 }
 

@@ -8,7 +8,7 @@ import "testing"
 func BenchmarkBegin(b *testing.B) {
 	entries := message("sender@example.test", "Subject: x\r\n\r\nbody\r\n", "a@example.com", "b@example.com", "c@example.com")
 	entries[0].Msg.EnvID = "env-1"
-	s := &Session{}
+	s := &Session{opts: &Options{}}
 	s.begin(entries)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -21,7 +21,7 @@ func BenchmarkBegin(b *testing.B) {
 func TestBeginNoAllocs(t *testing.T) {
 	entries := message("sender@example.test", "x\r\n", "a@example.com", "b@example.com")
 	entries[0].Msg.EnvID = "env 1"
-	s := &Session{}
+	s := &Session{opts: &Options{}}
 	s.begin(entries)
 	if n := testing.AllocsPerRun(100, func() { s.begin(entries) }); n != 0 {
 		t.Errorf("begin: %v allocs, want 0", n)

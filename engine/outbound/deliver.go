@@ -520,6 +520,7 @@ func (st *queueState) connect() bool {
 		ConnectTimeout: st.ds.ConnectTimeout,
 		ReplyTimeout:   maxDuration(st.ds.SMTPGreetingTimeout, st.ds.DataSendTimeout),
 		IdleTimeout:    st.ds.ConnectionIdleTimeout,
+		Rewrite:        d.rewriteOf(member, st.q.Key.VMTA),
 	}
 	t := Target{Remote: addr, Source: src, MX: host, VMTA: member, Proxy: via, SourcePort: viaPort}
 	if _, err := Dial(d.o.Reactor, t, opts, st); err != nil {
@@ -568,6 +569,18 @@ const slotRetry = time.Second
 // proxyRetry is how long a proxy that could not be reached is passed
 // over while another of the vMTA's list can take the connection.
 const proxyRetry = 30 * time.Second
+
+// rewriteOf returns the <rewrite-list> of a vMTA, else of the pool the
+// queue sends through, or nil.
+func (d *Deliverer) rewriteOf(member, queueVMTA string) *config.RewriteList {
+	if v := d.o.Config.VMTA(member); v != nil && v.Rewrite != nil {
+		return v.Rewrite
+	}
+	if p := d.o.Config.Pool(queueVMTA); p != nil {
+		return p.Rewrite
+	}
+	return nil
+}
 
 // proxiesOf returns the proxies a vMTA (or, for mail without one, the
 // global use-proxy) sends through; none: it connects itself.

@@ -95,6 +95,8 @@ type Options struct {
 	// IdleTimeout is how long a session with nothing to send stays open
 	// for new mail (connection-idle-timeout; 0: it quits at once).
 	IdleTimeout time.Duration
+	// Rewrite is the vMTA's <rewrite-list> for MAIL FROM (nil: none).
+	Rewrite *config.RewriteList
 }
 
 // Feeder is the queue side of a session. Its methods run on the loop.
@@ -305,7 +307,7 @@ func (s *Session) begin(entries []queue.Entry) {
 	s.spans = s.spans[:0]
 	mark := func(start int) { s.spans = append(s.spans, [2]int{start, len(a)}) }
 	start := len(a)
-	a = append(a, m.From...)
+	a = s.opts.Rewrite.AppendMailFrom(a, m.From)
 	mark(start)
 	start = len(a)
 	a = smtpwire.AppendXtext(a, []byte(m.EnvID))
