@@ -168,7 +168,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer stopPrep()
 	prep := newPreparer(prepCtx, cfg, logf)
 	bl := newBacklog(cfg.Global.SpoolMaxRecipients)
-	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits}, Prepare: prep,
+	svc, err := inbound.New(inbound.Options{Config: cfg, Commit: &committer{sp: sp, wg: &commits, config: snap.Current}, Prepare: prep,
 		Health: spoolHealth{sp: sp, b: bl}, Logf: logf})
 	if err != nil {
 		return err
@@ -444,16 +444,36 @@ func startPickup(ctx context.Context, cfg *config.Config, sp pickup.Appender, lo
 // the fsync shared with everything waiting); wg counts the appends not
 // yet answered, so Run closes the spool only after them.
 type committer struct {
-	sp *spool.Spool
-	wg *sync.WaitGroup
+	sp     *spool.Spool
+	wg     *sync.WaitGroup
+	config func() *config.Config
 }
 
 func (c *committer) Commit(m *spool.Message, body []byte, done func(spool.ID, error)) {
+	applyAliases(c.config(), m)
 	c.wg.Add(1)
 	c.sp.AppendAsync(m, body, func(id spool.ID, err error) {
 		defer c.wg.Done()
 		done(id, err)
 	})
+}
+
+// applyAliases sends the recipients an alias line names to its target
+// before the message is stored, keeping the address they were sent to as
+// their ORCPT (unless the client gave one).
+func applyAliases(cfg *config.Config, m *spool.Message) {
+	if len(cfg.Global.Aliases) == 0 {
+		return
+	}
+	for i := range m.Recipients {
+		r := &m.Recipients[i]
+		if to, ok := cfg.Alias(r.Addr); ok {
+			if r.ORCPT == "" {
+				r.ORCPT = "rfc822;" + r.Addr
+			}
+			r.Addr = to
+		}
+	}
 }
 
 // drain stops the inbound service gracefully: no new connections, idle

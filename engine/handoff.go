@@ -167,6 +167,9 @@ func (a routingAppender) appendFor(ctx context.Context, m *spool.Message, body [
 	if err := a.backlog.errFull(); err != nil {
 		return spool.ID{}, err
 	}
+	if a.config != nil {
+		applyAliases(a.config(), m)
+	}
 	if a.prep != nil {
 		var err error
 		if body, err = a.prep.prepareNow(ctx, a.config(), m, body); err != nil {

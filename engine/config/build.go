@@ -235,6 +235,8 @@ func (b *modelBuilder) topDirectives(root *Block) {
 			b.c.Global.oldSMTPPos = d.Pos
 		case d.Name == "use-proxy":
 			b.c.Global.useProxyPos = d.Pos
+		case d.Name == "alias" && len(b.c.Global.Aliases) > len(b.c.Global.aliasPos):
+			b.c.Global.aliasPos = append(b.c.Global.aliasPos, d.Pos)
 		}
 	}
 }

@@ -296,6 +296,7 @@ func (b *modelBuilder) link() {
 	b.linkProxies()
 	b.linkSourceGroups()
 	b.linkRewrites()
+	b.indexAliases()
 }
 
 // linkLayers checks the names used inside <source> and <domain> blocks.

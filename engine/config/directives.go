@@ -193,6 +193,7 @@ func globalDirectives() []dirEntry {
 		row("always-allow-relaying", bGlobal, fld(onG, cBool, func(g *G) *bool { return &g.AlwaysAllowRelaying })),
 		row("smtp-source-host", bGlobal, many(onG, cSourceHost, func(g *G) *[]SourceHost { return &g.SMTPSourceHosts })),
 		row("use-proxy", bGlobal, fld(onG, cList, func(g *G) *[]string { return &g.UseProxy })),
+		row("alias", bGlobal, many(onG, cAlias, func(g *G) *[]Alias { return &g.Aliases })),
 		// <proxy NAME> block directives.
 		row("server", bProxy, fld(onProxy, cServerAddr, func(p *Proxy) *netip.AddrPort { return &p.Server })),
 		row("client", bProxy, many(onProxy, cProxyClient, func(p *Proxy) *[]ProxyClient { return &p.Clients })),

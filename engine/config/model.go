@@ -61,6 +61,7 @@ type Config struct {
 	proxyByName   map[string]*Proxy
 	groupByName   map[string]*SourceGroup
 	rewriteByName map[string]*RewriteList
+	aliases       map[string]string // lower-cased SRC -> TARGET
 	userByName    map[string]*SMTPUser
 	listByName    map[string]*AddressList
 
@@ -129,7 +130,10 @@ type Global struct {
 	// UseProxy names the proxies of vMTAs without their own use-proxy.
 	UseProxy    []string
 	useProxyPos Pos
-	LogFile     string // log-file
+	// Aliases are the alias lines; aliasPos the line of each.
+	Aliases  []Alias
+	aliasPos []Pos
+	LogFile  string // log-file
 	// LogAutoRotation starts a new log file at midnight (log-auto-rotation,
 	// default yes), keeping LogRotate old ones (log-rotate, default 8);
 	// LogFileWorldReadable makes it 0644 rather than 0640.
