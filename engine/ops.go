@@ -129,6 +129,13 @@ func (rn *Running) QueueSettings(domain, vmta string) string {
 	return rn.snap.Current().Effective(strings.ToLower(domain), vmta).Dump()
 }
 
+// TransmissionsKeys returns the <transmissions-api> keys in force, for
+// the Transmissions API's own listeners.
+func (rn *Running) TransmissionsKeys() ([]string, bool) {
+	ta := rn.snap.Current().TransmissionsAPI
+	return ta.APIKeys, ta.LogRequests
+}
+
 // HTTPAccess returns the http-access rules and API keys in force, for the
 // management server to check each request against the latest config.
 func (rn *Running) HTTPAccess() (rules []api.AccessRule, keys []string) {

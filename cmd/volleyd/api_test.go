@@ -4,12 +4,16 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/volleymta/volley/engine/api"
+	"github.com/volleymta/volley/internal/testcert"
+	"github.com/volleymta/volley/internal/testpeer"
 )
 
 // TestAPIQueues drives every queue, job and read endpoint against a
@@ -404,4 +408,55 @@ func TestInjectTryLater(t *testing.T) {
 	tr := map[string]any{"recipients": []any{map[string]any{"address": "d@x.test"}},
 		"content": map[string]string{"email_rfc822": "From: s@origin.test\r\nSubject: t\r\n\r\nhi\r\n"}}
 	post(t, "POST", base+"/api/v1/transmissions", tr, nil, 503, "Authorization", key)
+}
+
+// TestTransmissionsListener: a <transmissions-api-listener> serves the
+// Transmissions API over HTTPS (curl, a real client) to a client with a
+// <transmissions-api> key; without one it is refused, in the API's error
+// shape; other paths are not served there.
+func TestTransmissionsListener(t *testing.T) {
+	curl := testpeer.Need(t, "curl", "curl")
+	const key = "fedcba9876543210fedcba9876543210"
+	port := freePort(t)
+	listen := "127.0.0.1:" + strconv.Itoa(port)
+	d := startVolleyd(t, "", `<transmissions-api>
+    api-key `+key+`
+    log-requests yes
+</transmissions-api>
+<transmissions-api-listener `+listen+`>
+    tls-certificate `+testcert.WritePEM(t, "api.test.example")+`
+</transmissions-api-listener>
+`)
+	if err := d.waitListening(listen); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"return_path":"bounces@origin.test","campaign_id":"c7","recipients":[{"address":"a@x.test"},{"address":{"email":"b@x.test"}}],` +
+		`"content":{"email_rfc822":"From: s@origin.test\r\nSubject: over https\r\n\r\nhi\r\n"}}`
+	run := func(args ...string) (string, string) {
+		t.Helper()
+		out, err := exec.Command(curl, append([]string{"-sk", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("curl %v: %v", args, err)
+		}
+		i := strings.LastIndexByte(string(out), '\n')
+		return string(out[:i]), string(out[i+1:])
+	}
+	url := "https://" + listen + "/api/v1/transmissions"
+	resp, code := run("-H", "Authorization: "+key, "-H", "Content-Type: application/json", "--data-binary", body, url)
+	if code != "200" || !strings.Contains(resp, `"total_accepted_recipients": 2`) {
+		t.Fatalf("with the key: %s %s", code, resp)
+	}
+	if resp, code := run("-H", "Authorization: wrong-key-wrong-key-wrong-key-wrong", "--data-binary", body, url); code != "401" || !strings.Contains(resp, `"errors"`) {
+		t.Errorf("with a wrong key: %s %s", code, resp)
+	}
+	if _, code := run("-H", "Authorization: "+key, "https://"+listen+"/api/v1/status"); code != "404" {
+		t.Errorf("the status path on the transmissions listener: %s, want 404", code)
+	}
+	if !strings.Contains(d.logs.String(), "refused: no valid key") {
+		t.Errorf("log-requests did not log the refusal:\n%s", d.logs)
+	}
+	msgs := readSpool(t, d)
+	if len(msgs) != 1 || len(msgs[0].Recipients) != 2 || msgs[0].Job != "c7" || msgs[0].From != "bounces@origin.test" {
+		t.Fatalf("spool: %+v", msgs)
+	}
 }

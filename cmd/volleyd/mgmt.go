@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/volleymta/volley/engine"
 	"github.com/volleymta/volley/engine/config"
+	"github.com/volleymta/volley/engine/inbound"
 	"github.com/volleymta/volley/engine/mgmt"
 )
 
@@ -34,6 +36,7 @@ func mgmtAddrs(g *config.Global) []string {
 // that does not bind is logged, not fatal: mail goes on without the API.
 func serveMgmt(ctx context.Context, cfg *config.Config, rn *engine.Running, rotateLog func() error, logf func(string, ...any)) {
 	h := mgmt.New(mgmt.Options{Backend: rn, RotateLog: rotateLog, Logf: logf})
+	serveTransmissions(ctx, cfg, h.TransmissionsHandler(), logf)
 	for _, addr := range mgmtAddrs(&cfg.Global) {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -42,17 +45,42 @@ func serveMgmt(ctx context.Context, cfg *config.Config, rn *engine.Running, rota
 		}
 		url := "http://" + netip.MustParseAddrPort(ln.Addr().String()).String()
 		logf("volleyd: management API and web monitor on %s", url)
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
-		go func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				logf("volleyd: management API on %s stopped: %v", url, err)
-			}
-		}()
-		go func() {
-			<-ctx.Done()
-			shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(shut)
-		}()
+		serveHTTP(ctx, &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}, ln, url, logf)
+	}
+}
+
+// serveHTTP serves srv on ln until ctx ends.
+func serveHTTP(ctx context.Context, srv *http.Server, ln net.Listener, url string, logf func(string, ...any)) {
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logf("volleyd: %s stopped: %v", url, err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+}
+
+// serveTransmissions serves the Transmissions API over HTTPS on each
+// <transmissions-api-listener> (read at start, as the management port is).
+func serveTransmissions(ctx context.Context, cfg *config.Config, h http.Handler, logf func(string, ...any)) {
+	for _, l := range cfg.TransmissionsListeners {
+		tc, err := inbound.LoadTLS("tls-certificate", l.TLSCertificate, l.TLSPassword)
+		if err != nil {
+			logf("volleyd: transmissions-api-listener %s (%s) not served: %v", l.Addr, l.Pos, err)
+			continue
+		}
+		ln, err := net.Listen("tcp", l.Addr.String())
+		if err != nil {
+			logf("volleyd: transmissions-api-listener %s (%s) not served: %v", l.Addr, l.Pos, err)
+			continue
+		}
+		url := "https://" + netip.MustParseAddrPort(ln.Addr().String()).String()
+		logf("volleyd: Transmissions API on %s", url)
+		serveHTTP(ctx, &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute},
+			tls.NewListener(ln, tc), url, logf)
 	}
 }

@@ -294,6 +294,10 @@ func (b *modelBuilder) topBlock(blk *Block) {
 		b.sourceGroup(blk)
 	case "rewrite-list":
 		b.rewriteList(blk)
+	case "transmissions-api":
+		b.transmissionsAPI(blk)
+	case "transmissions-api-listener":
+		b.transmissionsListener(blk)
 	case "bounce-category-patterns":
 		b.bounceCategories(blk)
 	case "acct-file":

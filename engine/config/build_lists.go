@@ -297,6 +297,7 @@ func (b *modelBuilder) link() {
 	b.linkSourceGroups()
 	b.linkRewrites()
 	b.indexAliases()
+	b.checkTransmissions()
 }
 
 // linkLayers checks the names used inside <source> and <domain> blocks.

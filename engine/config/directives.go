@@ -11,7 +11,7 @@ import (
 )
 
 // blockSet is a set of block kinds, used to say where a directive is allowed.
-type blockSet uint16
+type blockSet uint32
 
 const (
 	bGlobal blockSet = 1 << iota
@@ -29,6 +29,8 @@ const (
 	bProxy
 	bListener
 	bSourceGroup
+	bTransAPI
+	bTransListener
 	blockKindCount = iota
 )
 
@@ -37,6 +39,7 @@ var blockKindNames = [blockKindCount]string{
 	"the top level", "<spool>", "<source>", "<smtp-user>", "<virtual-mta>", "<virtual-mta-pool>",
 	"<domain>", "<smtp-pattern-list>", "<acct-file>", "<address-list>",
 	"<bounce-processor>", "<mx-rollup-list>", "<proxy>", "<smtp-listener>", "<source-group>",
+	"<transmissions-api>", "<transmissions-api-listener>",
 }
 
 // String lists the block kinds, e.g. "<domain>, <virtual-mta>".
@@ -66,6 +69,8 @@ type target struct {
 	proxy    *Proxy
 	listener *Listener
 	group    *SourceGroup
+	ta       *TransmissionsAPI
+	tl       *TransmissionsListener
 }
 
 // dirEntry is one row of the directive table. A name may have several rows when different
@@ -122,19 +127,20 @@ func many[S, T any](obj func(*target) *S, c codec[T], f func(*S) *[]T) access {
 	}
 }
 
-func onG(t *target) *Global           { return t.g }
-func onSpool(t *target) *Spool        { return t.sp }
-func onSrc(t *target) *SourceSettings { return t.src }
-func onUser(t *target) *SMTPUser      { return t.user }
-func onVM(t *target) *VirtualMTA      { return t.vm }
-func onPool(t *target) *Pool          { return t.pool }
-func onDom(t *target) *DomainSettings { return t.dom }
-func onAcct(t *target) *AcctFile      { return t.acct }
-func onList(t *target) *AddressList   { return t.al }
-func onProc(t *target) *Processor     { return t.proc }
-func onProxy(t *target) *Proxy        { return t.proxy }
-func onListener(t *target) *Listener  { return t.listener }
-func onGroup(t *target) *SourceGroup  { return t.group }
+func onG(t *target) *Global            { return t.g }
+func onSpool(t *target) *Spool         { return t.sp }
+func onSrc(t *target) *SourceSettings  { return t.src }
+func onUser(t *target) *SMTPUser       { return t.user }
+func onVM(t *target) *VirtualMTA       { return t.vm }
+func onPool(t *target) *Pool           { return t.pool }
+func onDom(t *target) *DomainSettings  { return t.dom }
+func onAcct(t *target) *AcctFile       { return t.acct }
+func onList(t *target) *AddressList    { return t.al }
+func onProc(t *target) *Processor      { return t.proc }
+func onProxy(t *target) *Proxy         { return t.proxy }
+func onListener(t *target) *Listener   { return t.listener }
+func onGroup(t *target) *SourceGroup   { return t.group }
+func onTA(t *target) *TransmissionsAPI { return t.ta }
 func row(name string, b blockSet, a access) dirEntry {
 	return dirEntry{name: name, blocks: b, repeat: a.repeat, set: a.set, get: a.get}
 }
@@ -271,6 +277,12 @@ func sourceDirectives() []dirEntry {
 		row("max-smtp-in", bSource, fld(onSrc, cInt, func(s *S) *int { return &s.MaxSMTPIn })),
 		row("max-connections", bSource, fld(onSrc, cInt, func(s *S) *int { return &s.MaxSMTPIn })),
 		row("source-group", bSource, fld(onSrc, cString, func(s *S) *string { return &s.SourceGroup })),
+		// <transmissions-api> and <transmissions-api-listener IP:PORT> block directives.
+		row("api-key", bTransAPI, many(onTA, cAPIKey, func(a *TransmissionsAPI) *[]string { return &a.APIKeys })),
+		row("log-requests", bTransAPI, fld(onTA, cBool, func(a *TransmissionsAPI) *bool { return &a.LogRequests })),
+		row("log-data", bTransAPI, access{set: func(_ *target, v string) error { _, err := cLogRefusingYes.parse(v); return err }}),
+		row("log-tls", bTransAPI, access{set: func(_ *target, v string) error { _, err := cLogRefusingYes.parse(v); return err }}),
+		row("tls-certificate", bTransListener, access{set: setListenerCert, get: getListenerCert}),
 		// <source-group NAME> block directives.
 		row("max-smtp-in", bSourceGroup, fld(onGroup, cInt, func(g *SourceGroup) *int { return &g.MaxSMTPIn })),
 		row("reserved-smtp-in", bSourceGroup, fld(onGroup, cInt, func(g *SourceGroup) *int { return &g.ReservedSMTPIn })),

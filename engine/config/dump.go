@@ -120,6 +120,17 @@ func (c *Config) Dump() string {
 		d.scopeDomains(c, p.Name)
 		d.line("", "</virtual-mta-pool>")
 	}
+	if ta := c.TransmissionsAPI; len(ta.APIKeys) > 0 || ta.LogRequests {
+		d.line("", "<transmissions-api>")
+		d.rows("    ", bTransAPI, &target{ta: &ta}, nil)
+		d.line("", "</transmissions-api>")
+	}
+	for i := range c.TransmissionsListeners {
+		l := &c.TransmissionsListeners[i]
+		d.line("", "<transmissions-api-listener "+l.Addr.String()+">")
+		d.rows("    ", bTransListener, &target{tl: l}, nil)
+		d.line("", "</transmissions-api-listener>")
+	}
 	for _, g := range c.SourceGroups {
 		d.line("", "<source-group "+g.Name+">")
 		d.rows("    ", bSourceGroup, &target{group: g}, nil)

@@ -52,7 +52,7 @@ func TestListenerBlockProblems(t *testing.T) {
 		"<smtp-listener>\n</smtp-listener>\n":                                "t.conf:1: <smtp-listener>: expected an address IP:PORT",
 		"<smtp-listener 0/0:465>\nsource nosuch\n</smtp-listener>\n":         "t.conf:1: smtp-listener: unknown source \"nosuch\"",
 		"<smtp-listener 0/0:465>\nawait-slot yes\n</smtp-listener>\n":        "t.conf:2: await-slot: not supported",
-		"<smtp-listener 0/0:465>\ntls-certificate x.pem\n</smtp-listener>\n": "t.conf:2: unknown directive \"tls-certificate\"",
+		"<smtp-listener 0/0:465>\ntls-certificate x.pem\n</smtp-listener>\n": "t.conf:2: directive \"tls-certificate\" is not allowed in <smtp-listener>",
 		"<smtp-listener 0/0:465>\nimmediate-tls maybe\n</smtp-listener>\n":   "t.conf:2: immediate-tls: ",
 		"<smtp-listener 0/0:465>\n<domain x>\n</domain>\n</smtp-listener>\n": "t.conf:2: block <domain> is not allowed inside <smtp-listener>",
 	} {

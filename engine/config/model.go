@@ -34,6 +34,10 @@ type Config struct {
 	SourceGroups []*SourceGroup
 	// RewriteLists are the <rewrite-list> blocks.
 	RewriteLists []*RewriteList
+	// TransmissionsAPI and TransmissionsListeners are the Transmissions
+	// API's keys and HTTPS listeners.
+	TransmissionsAPI       TransmissionsAPI
+	TransmissionsListeners []TransmissionsListener
 	// BounceCategories is the <bounce-category-patterns> list, or PowerMTA's built-in list
 	// when the config has none; first match wins.
 	BounceCategories []BounceCategory

@@ -7,7 +7,7 @@ package config
 var topBlockKinds = []string{
 	"acct-file", "address-list", "bounce-category-patterns", "bounce-processor", "domain",
 	"feedback-loop-processor", "mx-rollup-list", "pattern-list", "proxy", "rewrite-list", "smtp-listener", "smtp-pattern-list", "smtp-user", "source", "source-group",
-	"spool", "virtual-mta", "virtual-mta-pool",
+	"spool", "transmissions-api", "transmissions-api-listener", "virtual-mta", "virtual-mta-pool",
 }
 
 // didYouMean returns ` (did you mean "x"?)` for the candidate closest to name, or "" when

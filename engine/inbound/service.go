@@ -105,7 +105,7 @@ func (s *Service) Reconfigure(cfg *config.Config) error {
 	p := &policy{cfg: cfg, hostname: host,
 		shuttingDown: []byte("421 4.3.2 " + host + " service shutting down, try again later\r\n")}
 	if g := &cfg.Global; g.TLSCertificate != "" {
-		t, err := loadTLS(g.TLSCertificate, g.TLSCertificatePassword)
+		t, err := LoadTLS("smtp-server-tls-certificate", g.TLSCertificate, g.TLSCertificatePassword)
 		if err != nil {
 			return fmt.Errorf("inbound: %w", err)
 		}

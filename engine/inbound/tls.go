@@ -20,14 +20,15 @@ import (
 
 var replyTLSUnavailable = smtpwire.Reply{Code: smtpwire.C454TempAuthFailure, Enh: smtpwire.E470SecurityOther, Text: "TLS not available"}
 
-// loadTLS builds the server TLS config of smtp-server-tls-certificate: one
-// PEM file holding the certificate chain and the private key (encrypted
-// with PASSWORD when one is given, as PowerMTA allows). TLS 1.2 is the
-// oldest version offered.
-func loadTLS(file, password string) (*tls.Config, error) {
+// LoadTLS builds a server TLS config from a certificate directive
+// (smtp-server-tls-certificate, a listener's tls-certificate), named in
+// its errors: one PEM file holding the certificate chain and the private
+// key (encrypted with PASSWORD when one is given, as PowerMTA allows).
+// TLS 1.2 is the oldest version offered.
+func LoadTLS(directive, file, password string) (*tls.Config, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("smtp-server-tls-certificate: %w", err)
+		return nil, fmt.Errorf("%s: %w", directive, err)
 	}
 	var certPEM, keyPEM []byte
 	for rest := data; ; {
@@ -43,11 +44,11 @@ func loadTLS(file, password string) (*tls.Config, error) {
 			//lint:ignore SA1019 legacy encrypted PEM is what PowerMTA's password refers to
 			if x509.IsEncryptedPEMBlock(b) { //nolint:staticcheck
 				if password == "" {
-					return nil, fmt.Errorf("smtp-server-tls-certificate %s: the private key is encrypted and no password is given", file)
+					return nil, fmt.Errorf("%s %s: the private key is encrypted and no password is given", directive, file)
 				}
 				der, err := x509.DecryptPEMBlock(b, []byte(password)) //nolint:staticcheck
 				if err != nil {
-					return nil, fmt.Errorf("smtp-server-tls-certificate %s: decrypting the private key: %w", file, err)
+					return nil, fmt.Errorf("%s %s: decrypting the private key: %w", directive, file, err)
 				}
 				b = &pem.Block{Type: b.Type, Bytes: der}
 			}
@@ -55,11 +56,11 @@ func loadTLS(file, password string) (*tls.Config, error) {
 		}
 	}
 	if certPEM == nil || keyPEM == nil {
-		return nil, fmt.Errorf("smtp-server-tls-certificate %s: want a PEM certificate and private key in the file", file)
+		return nil, fmt.Errorf("%s %s: want a PEM certificate and private key in the file", directive, file)
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return nil, fmt.Errorf("smtp-server-tls-certificate %s: %w", file, err)
+		return nil, fmt.Errorf("%s %s: %w", directive, file, err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }

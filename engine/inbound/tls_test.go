@@ -223,8 +223,8 @@ func TestLoadTLSErrors(t *testing.T) {
 		{filepath.Join(dir, "missing.pem"), "no such file"},
 		{onlyCert, "want a PEM certificate and private key"},
 	} {
-		if _, err := loadTLS(c.file, ""); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("loadTLS(%s) = %v, want %q", filepath.Base(c.file), err, c.want)
+		if _, err := LoadTLS("smtp-server-tls-certificate", c.file, ""); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("LoadTLS(%s) = %v, want %q", filepath.Base(c.file), err, c.want)
 		}
 	}
 }

@@ -172,52 +172,92 @@ type transmission struct {
 
 func (s *Server) transmissions() {
 	s.mux.HandleFunc("POST "+transmissionsPath, func(w http.ResponseWriter, r *http.Request) {
-		fail := func(status int, msg string) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"message": msg, "description": msg}}})
-		}
 		who, ok := s.authorize(&discard{h: http.Header{}}, r, levelAdmin)
 		if !ok {
-			fail(http.StatusForbidden, "forbidden: an API key (Authorization or X-API-Key) or admin http-access is needed")
+			failTransmission(w, http.StatusForbidden, "forbidden: an API key (Authorization or X-API-Key) or admin http-access is needed")
 			return
 		}
-		var t transmission
-		if err := decode(r, &t); err != nil {
-			fail(http.StatusBadRequest, err.Error())
-			return
-		}
-		in := api.Inject{From: t.ReturnPath, Job: t.CampaignID, Data: t.Content.EmailRFC822}
-		for _, rc := range t.Recipients {
-			var addr string
-			if json.Unmarshal(rc.Address, &addr) != nil {
-				var obj struct {
-					Email string `json:"email"`
-				}
-				_ = json.Unmarshal(rc.Address, &obj)
-				addr = obj.Email
-			}
-			if addr != "" {
-				in.To = append(in.To, addr)
-			}
-		}
-		if in.Data == "" {
-			fail(http.StatusBadRequest, "content.email_rfc822 is required")
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
-		defer cancel()
-		got, err := s.o.Backend.Inject(ctx, in, "transmissions-api "+clientAddr(r).String())
-		if errors.Is(err, api.ErrTryLater) {
-			fail(http.StatusServiceUnavailable, err.Error())
-			return
-		}
-		if err != nil {
-			fail(http.StatusBadRequest, err.Error())
-			return
-		}
-		s.o.Logf("mgmt: transmission %s of %d recipients by %s", got.ID, got.Recipients, who)
-		writeJSON(w, http.StatusOK, map[string]any{"results": map[string]any{"total_accepted_recipients": got.Recipients,
-			"total_rejected_recipients": len(t.Recipients) - got.Recipients, "id": got.ID}})
+		s.transmit(w, r, who)
 	})
+}
+
+// TransmissionsHandler serves only the Transmissions API, for a
+// <transmissions-api-listener>: a client sends one of the
+// <transmissions-api> block's keys in Authorization (or X-API-Key).
+func (s *Server) TransmissionsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+transmissionsPath, func(w http.ResponseWriter, r *http.Request) {
+		who := clientAddr(r).String()
+		keys, logRequests := s.o.Backend.TransmissionsKeys()
+		key := r.Header.Get("Authorization")
+		if key == "" {
+			key = r.Header.Get("X-API-Key")
+		}
+		for _, k := range keys {
+			if key != "" && constantTimeEqual(k, key) {
+				if logRequests {
+					s.o.Logf("mgmt: transmissions-api request from %s", who)
+				}
+				s.transmit(w, r, who+" (transmissions-api key)")
+				return
+			}
+		}
+		if logRequests {
+			s.o.Logf("mgmt: transmissions-api request from %s refused: no valid key", who)
+		}
+		failTransmission(w, http.StatusUnauthorized, "unauthorized: send a <transmissions-api> api-key in the Authorization header")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		failTransmission(w, http.StatusNotFound, "this listener serves POST "+transmissionsPath+" only")
+	})
+	return mux
+}
+
+// failTransmission answers in the Transmissions API's error shape.
+func failTransmission(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"message": msg, "description": msg}}})
+}
+
+// transmit injects one transmission for an authorized client.
+func (s *Server) transmit(w http.ResponseWriter, r *http.Request, who string) {
+	fail := func(status int, msg string) { failTransmission(w, status, msg) }
+	var t transmission
+	if err := decode(r, &t); err != nil {
+		fail(http.StatusBadRequest, err.Error())
+		return
+	}
+	in := api.Inject{From: t.ReturnPath, Job: t.CampaignID, Data: t.Content.EmailRFC822}
+	for _, rc := range t.Recipients {
+		var addr string
+		if json.Unmarshal(rc.Address, &addr) != nil {
+			var obj struct {
+				Email string `json:"email"`
+			}
+			_ = json.Unmarshal(rc.Address, &obj)
+			addr = obj.Email
+		}
+		if addr != "" {
+			in.To = append(in.To, addr)
+		}
+	}
+	if in.Data == "" {
+		fail(http.StatusBadRequest, "content.email_rfc822 is required")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	got, err := s.o.Backend.Inject(ctx, in, "transmissions-api "+clientAddr(r).String())
+	if errors.Is(err, api.ErrTryLater) {
+		fail(http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	if err != nil {
+		fail(http.StatusBadRequest, err.Error())
+		return
+	}
+	s.o.Logf("mgmt: transmission %s of %d recipients by %s", got.ID, got.Recipients, who)
+	writeJSON(w, http.StatusOK, map[string]any{"results": map[string]any{"total_accepted_recipients": got.Recipients,
+		"total_rejected_recipients": len(t.Recipients) - got.Recipients, "id": got.ID}})
 }

@@ -54,6 +54,9 @@ type Backend interface {
 	DisableSource(ip, pattern string) (api.Result, error)
 	EnableSource(ctx context.Context, ip, pattern string) (api.Result, error)
 	HTTPAccess() (rules []api.AccessRule, keys []string)
+	// TransmissionsKeys returns the <transmissions-api> keys in force and
+	// whether each request is logged.
+	TransmissionsKeys() (keys []string, logRequests bool)
 	MetricsHandler() http.Handler
 }
 
