@@ -579,3 +579,49 @@ func sendOn(t *testing.T, sc *smtp.Client, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestListenerOwnCertificate: an <smtp-listener> block's tls-certificate
+// is that listener's, for immediate TLS and for STARTTLS, with no global
+// smtp-server-tls-certificate; a listener without one offers no STARTTLS.
+func TestListenerOwnCertificate(t *testing.T) {
+	smtps := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	starttls := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	d := startVolleyd(t, "", `
+<smtp-listener `+smtps+`>
+    immediate-tls yes
+    tls-certificate `+testcert.WritePEM(t, "smtps.test.example")+`
+</smtp-listener>
+<smtp-listener `+starttls+`>
+    tls-certificate `+testcert.WritePEM(t, "submit.test.example")+`
+</smtp-listener>
+<source 0/0>
+    allow-starttls yes
+    always-allow-relaying yes
+</source>
+`)
+	for _, a := range []string{smtps, starttls} {
+		if err := d.waitListening(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: peerTimeout}, "tcp", smtps, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // reading the name
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := c.ConnectionState().PeerCertificates[0].DNSNames; len(names) == 0 || names[0] != "smtps.test.example" {
+		t.Errorf("immediate TLS presented %v, want smtps.test.example", names)
+	}
+	c.Close()
+	if r := swaks(t, smtps, "Subject: own cert\r\n\r\nx\r\n", "--tlsc", "--to", "a@example.org"); r.code != 0 {
+		t.Errorf("swaks --tlsc: exit %d\n%s", r.code, r.out)
+	}
+	if r := swaks(t, starttls, "Subject: own cert\r\n\r\nx\r\n", "--tls", "--to", "b@example.org"); r.code != 0 {
+		t.Errorf("swaks --tls on the listener with its own certificate: exit %d\n%s", r.code, r.out)
+	}
+	if r := swaks(t, d.addr, "Subject: none\r\n\r\nx\r\n", "--to", "c@example.org"); r.code != 0 || strings.Contains(r.out, "STARTTLS") {
+		t.Errorf("the listener without a certificate: exit %d, STARTTLS offered?\n%s", r.code, r.out)
+	}
+	if msgs := readSpool(t, d); len(msgs) != 3 {
+		t.Fatalf("%d messages stored, want 3", len(msgs))
+	}
+}

@@ -343,8 +343,8 @@ func (b *modelBuilder) listenerBlock(blk *Block) {
 	}
 	l := Listener{Addr: addr, Pos: blk.Pos}
 	b.applyAll(blk, bListener, &target{listener: &l})
-	if l.ImmediateTLS && b.c.Global.TLSCertificate == "" {
-		b.problem(blk.Pos, "<smtp-listener "+blk.Arg+">: immediate-tls needs smtp-server-tls-certificate")
+	if l.ImmediateTLS && l.TLSCertificate == "" && b.c.Global.TLSCertificate == "" {
+		b.problem(blk.Pos, "<smtp-listener "+blk.Arg+">: immediate-tls needs a tls-certificate line or smtp-server-tls-certificate")
 	}
 	b.c.Global.Listeners = append(b.c.Global.Listeners, l)
 }

@@ -571,23 +571,10 @@ var cHashedFile = codec[HashedFile]{
 
 // setTLSCert parses smtp-server-tls-certificate FILE [PASSWORD].
 func setTLSCert(t *target, v string) error {
-	f := strings.Fields(v)
-	if len(f) < 1 || len(f) > 2 {
-		return errExpected("FILE [PASSWORD]", v)
-	}
-	t.g.TLSCertificate, t.g.TLSCertificatePassword = f[0], ""
-	if len(f) == 2 {
-		t.g.TLSCertificatePassword = f[1]
-	}
-	return nil
+	return setCertLine(v, &t.g.TLSCertificate, &t.g.TLSCertificatePassword)
 }
 
-func getTLSCert(t *target) []string {
-	if t.g.TLSCertificatePassword != "" {
-		return []string{t.g.TLSCertificate + " " + t.g.TLSCertificatePassword}
-	}
-	return []string{t.g.TLSCertificate}
-}
+func getTLSCert(t *target) []string { return certLine(t.g.TLSCertificate, t.g.TLSCertificatePassword) }
 
 // setRecordFields parses record-fields TYPE FIELD,FIELD,...
 func setRecordFields(t *target, v string) error {

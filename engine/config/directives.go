@@ -167,7 +167,7 @@ func globalDirectives() []dirEntry {
 			get: func(t *target) []string {
 				var out []string
 				for _, l := range t.g.Listeners {
-					if !l.ImmediateTLS {
+					if !l.blockOnly() {
 						out = append(out, cListener.format(l))
 					}
 				}
@@ -176,6 +176,9 @@ func globalDirectives() []dirEntry {
 		// <smtp-listener IP:PORT> block directives.
 		row("source", bListener, fld(onListener, cString, func(l *Listener) *string { return &l.Source })),
 		row("immediate-tls", bListener, fld(onListener, cBool, func(l *Listener) *bool { return &l.ImmediateTLS })),
+		row("tls-certificate", bListener, access{set: func(t *target, v string) error {
+			return setCertLine(v, &t.listener.TLSCertificate, &t.listener.TLSPassword)
+		}, get: func(t *target) []string { return certLine(t.listener.TLSCertificate, t.listener.TLSPassword) }}),
 		row("await-slot", bListener, access{set: func(_ *target, v string) error { _, err := cAwaitSlot.parse(v); return err }}),
 		// Deprecated (reference §2.2): set, never dumped; Build makes them a listener.
 		row("smtp-ip", bGlobal, access{set: fld(onG, cIP, func(g *G) *netip.Addr { return &g.oldSMTPIP }).set}),

@@ -89,7 +89,7 @@ func (c *Config) Dump() string {
 		d.line("", "domain-macro "+n+" "+strings.Join(c.DomainMacros[n], ","))
 	}
 	for i := range c.Global.Listeners {
-		if l := &c.Global.Listeners[i]; l.ImmediateTLS {
+		if l := &c.Global.Listeners[i]; l.blockOnly() {
 			d.line("", "<smtp-listener "+l.Addr.String()+">")
 			d.rows("    ", bListener, &target{listener: l}, nil)
 			d.line("", "</smtp-listener>")

@@ -39,6 +39,12 @@ smtp-listener 127.0.0.1:2525
 		t.Errorf("the dump loads to %+v, %v", c2.Global.Listeners, probs)
 	}
 
+	c, probs = LoadText("t.conf", []byte("<smtp-listener 127.0.0.1:2527>\nimmediate-tls yes\ntls-certificate own.pem pw\n</smtp-listener>\n"))
+	if l := c.Global.Listeners; len(probs) > 0 || len(l) != 1 || l[0].TLSCertificate != "own.pem" || l[0].TLSPassword != "pw" ||
+		!strings.Contains(c.Dump(), "<smtp-listener 127.0.0.1:2527>\n    immediate-tls yes\n    tls-certificate own.pem pw\n</smtp-listener>\n") {
+		t.Errorf("a listener with its own certificate: %+v, %v\n%s", l, probs, c.Dump())
+	}
+
 	c, probs = LoadText("t.conf", []byte("<smtp-listener 127.0.0.1:2526>\n</smtp-listener>\n"))
 	if len(probs) > 0 || len(c.Global.Listeners) != 1 || c.Global.Listeners[0].Addr.Port() != 2526 {
 		t.Errorf("a block alone: %+v, %v", c.Global.Listeners, probs)
@@ -47,12 +53,12 @@ smtp-listener 127.0.0.1:2525
 
 func TestListenerBlockProblems(t *testing.T) {
 	for conf, want := range map[string]string{
-		"<smtp-listener 0/0:465>\nimmediate-tls yes\n</smtp-listener>\n":     "t.conf:1: <smtp-listener 0/0:465>: immediate-tls needs smtp-server-tls-certificate",
+		"<smtp-listener 0/0:465>\nimmediate-tls yes\n</smtp-listener>\n":     "t.conf:1: <smtp-listener 0/0:465>: immediate-tls needs a tls-certificate line or smtp-server-tls-certificate",
 		"<smtp-listener mail.example:465>\n</smtp-listener>\n":               "t.conf:1: <smtp-listener>: ",
 		"<smtp-listener>\n</smtp-listener>\n":                                "t.conf:1: <smtp-listener>: expected an address IP:PORT",
 		"<smtp-listener 0/0:465>\nsource nosuch\n</smtp-listener>\n":         "t.conf:1: smtp-listener: unknown source \"nosuch\"",
 		"<smtp-listener 0/0:465>\nawait-slot yes\n</smtp-listener>\n":        "t.conf:2: await-slot: not supported",
-		"<smtp-listener 0/0:465>\ntls-certificate x.pem\n</smtp-listener>\n": "t.conf:2: directive \"tls-certificate\" is not allowed in <smtp-listener>",
+		"<smtp-listener 0/0:465>\ntls-ciphers HIGH\n</smtp-listener>\n":      "t.conf:2: unknown directive \"tls-ciphers\"",
 		"<smtp-listener 0/0:465>\nimmediate-tls maybe\n</smtp-listener>\n":   "t.conf:2: immediate-tls: ",
 		"<smtp-listener 0/0:465>\n<domain x>\n</domain>\n</smtp-listener>\n": "t.conf:2: block <domain> is not allowed inside <smtp-listener>",
 	} {

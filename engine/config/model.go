@@ -203,8 +203,15 @@ type Listener struct {
 	// ImmediateTLS: TLS from the first byte, before the greeting (the
 	// block form's immediate-tls; SMTPS on port 465, RFC 8314).
 	ImmediateTLS bool
-	Pos          Pos
+	// TLSCertificate (and TLSPassword) is the block form's tls-certificate:
+	// this listener's own, for immediate TLS and STARTTLS, instead of
+	// smtp-server-tls-certificate.
+	TLSCertificate, TLSPassword string
+	Pos                         Pos
 }
+
+// blockOnly reports settings only the block form can hold.
+func (l *Listener) blockOnly() bool { return l.ImmediateTLS || l.TLSCertificate != "" }
 
 // HTTPAccess is one http-access line; the list is checked in order.
 type HTTPAccess struct {

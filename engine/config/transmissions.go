@@ -38,22 +38,29 @@ type TransmissionsListener struct {
 var cLogRefusingYes = boolRefusing(true, "Volley logs the Transmissions API's requests (log-requests), not their data or TLS handshakes")
 
 func setListenerCert(t *target, v string) error {
+	return setCertLine(v, &t.tl.TLSCertificate, &t.tl.TLSPassword)
+}
+
+func getListenerCert(t *target) []string { return certLine(t.tl.TLSCertificate, t.tl.TLSPassword) }
+
+// setCertLine parses a certificate line, FILE [PASSWORD].
+func setCertLine(v string, file, password *string) error {
 	f := strings.Fields(v)
 	if len(f) < 1 || len(f) > 2 {
 		return errExpected("FILE [PASSWORD]", v)
 	}
-	t.tl.TLSCertificate, t.tl.TLSPassword = f[0], ""
+	*file, *password = f[0], ""
 	if len(f) == 2 {
-		t.tl.TLSPassword = f[1]
+		*password = f[1]
 	}
 	return nil
 }
 
-func getListenerCert(t *target) []string {
-	if t.tl.TLSPassword != "" {
-		return []string{t.tl.TLSCertificate + " " + t.tl.TLSPassword}
+func certLine(file, password string) []string {
+	if password != "" {
+		return []string{file + " " + password}
 	}
-	return []string{t.tl.TLSCertificate}
+	return []string{file}
 }
 
 func (b *modelBuilder) transmissionsAPI(blk *Block) {

@@ -91,6 +91,9 @@ type policy struct {
 	hostname string
 	users    *userauth.Store // nil when the config has no <smtp-user>
 	tls      *tls.Config     // nil without smtp-server-tls-certificate
+	// listenerTLS are the listeners' own certificates (tls-certificate in
+	// an <smtp-listener> block), by the address they are configured with.
+	listenerTLS map[netip.AddrPort]*tls.Config
 	// shuttingDown is the reply of a graceful stop (Shard.Drain).
 	shuttingDown []byte
 }
@@ -110,6 +113,19 @@ func (s *Service) Reconfigure(cfg *config.Config) error {
 			return fmt.Errorf("inbound: %w", err)
 		}
 		p.tls = t
+	}
+	for _, l := range cfg.Global.Listeners {
+		if l.TLSCertificate == "" {
+			continue
+		}
+		t, err := LoadTLS("<smtp-listener "+l.Addr.String()+"> tls-certificate", l.TLSCertificate, l.TLSPassword)
+		if err != nil {
+			return fmt.Errorf("inbound: %w", err)
+		}
+		if p.listenerTLS == nil {
+			p.listenerTLS = map[netip.AddrPort]*tls.Config{}
+		}
+		p.listenerTLS[l.Addr] = t
 	}
 	if len(cfg.SMTPUsers) > 0 {
 		users, err := userauth.New(cfg.SMTPUsers)
@@ -155,10 +171,10 @@ type Shard struct {
 func (s *Service) Listen(r iouring.Reactor, accepted Accepted) (*Shard, error) {
 	sh := &Shard{svc: s, r: r, accepted: accepted}
 	for _, l := range s.pol.Load().cfg.Global.Listeners {
-		source, immediateTLS := l.Source, l.ImmediateTLS
+		source, immediateTLS, configured := l.Source, l.ImmediateTLS, l.Addr
 		addr, err := r.Listen(l.Addr, func(r iouring.Reactor, c iouring.Conn, remote, local netip.AddrPort) iouring.ConnHandler {
 			ss := sh.newSession(remote, local, source)
-			ss.immediateTLS = immediateTLS
+			ss.immediateTLS, ss.listener = immediateTLS, configured
 			return ss
 		})
 		if err != nil {
@@ -215,8 +231,18 @@ func (sh *Shard) remove(ss *session) {
 // ever seen. Safe from any goroutine.
 func (s *Service) Sweep(now time.Time) int { return s.clients.Sweep(now) }
 
-// serverConfig builds the smtpwire policy for one client's source settings.
-func (s *policy) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfig {
+// tlsFor is the certificate of the listener configured at addr: its own,
+// else smtp-server-tls-certificate (nil: none).
+func (s *policy) tlsFor(addr netip.AddrPort) *tls.Config {
+	if t := s.listenerTLS[addr]; t != nil {
+		return t
+	}
+	return s.tls
+}
+
+// serverConfig builds the smtpwire policy for one client's source
+// settings, on a listener with a certificate or not.
+func (s *policy) serverConfig(src *config.SourceSettings, haveTLS bool) *smtpwire.ServerConfig {
 	caps := smtpwire.Capabilities{Ext: smtpwire.ExtPipelining | smtpwire.ExtSize | smtpwire.Ext8BitMIME |
 		smtpwire.ExtEnhancedStatusCodes | smtpwire.ExtDSN}
 	if src.AllowChunking {
@@ -226,7 +252,7 @@ func (s *policy) serverConfig(src *config.SourceSettings) *smtpwire.ServerConfig
 		caps.Ext |= smtpwire.ExtSMTPUTF8
 	}
 	caps.MaxSize = src.MaxMessageSize
-	if s.tls != nil && src.AllowStartTLS {
+	if haveTLS && src.AllowStartTLS {
 		caps.Ext |= smtpwire.ExtStartTLS
 	}
 	if s.users != nil && src.AllowAuth {

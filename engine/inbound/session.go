@@ -51,6 +51,9 @@ type session struct {
 	// immediateTLS: the listener's immediate-tls; the greeting waits for
 	// the handshake (tlsGreeting until it is sent).
 	immediateTLS, tlsGreeting bool
+	// listener is the address its listener is configured with, which
+	// names the listener's own certificate (policy.tlsFor).
+	listener netip.AddrPort
 
 	// tlsp is set once STARTTLS was accepted: from then on the socket's
 	// bytes belong to the TLS goroutines (tls.go). discard drops input
@@ -139,7 +142,7 @@ func (ss *session) greet() iouring.Action {
 		return ss.refuse("421 4.7.0 " + ss.pol.hostname + " too many connections from " + ss.remote.Addr().String() + ", try again later\r\n")
 	}
 	ss.client, ss.group = client, group
-	ss.srv.Reset(ss.pol.serverConfig(ss.src))
+	ss.srv.Reset(ss.pol.serverConfig(ss.src, ss.pol.tlsFor(ss.listener) != nil))
 	ss.srv.Greet()
 	ss.armTimeout(ss.src.SMTPCommandTimeout)
 	ss.flush()

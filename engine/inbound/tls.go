@@ -70,7 +70,7 @@ const tlsHandshakeTimeout = 5 * time.Minute
 
 // startTLS answers STARTTLS and hands the connection to a TLS pipe.
 func (ss *session) startTLS() {
-	cfg := ss.pol.tls
+	cfg := ss.pol.tlsFor(ss.listener)
 	if cfg == nil {
 		ss.srv.Reply(replyTLSUnavailable)
 		return
@@ -93,7 +93,7 @@ func (ss *session) begin() iouring.Action {
 	if !ss.immediateTLS {
 		return ss.greet()
 	}
-	cfg := ss.pol.tls
+	cfg := ss.pol.tlsFor(ss.listener)
 	if cfg == nil { // the config check requires a certificate; a reload may have dropped it
 		ss.svc.logf("inbound: %s: immediate-tls listener without a certificate; closing", ss.remote)
 		return iouring.Close
