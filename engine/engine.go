@@ -94,6 +94,7 @@ type Running struct {
 	rules      *bounceRules
 	vmtaRates  *outbound.VMTARates
 	resolver   *routeResolver
+	precache   *precache
 	version    string
 	logf       func(string, ...any)
 	reloader   *reloader
@@ -311,7 +312,7 @@ func Run(ctx context.Context, opts Options) error {
 		requeue(ctx, sp, inboxes, &stats.spooled, corrupt, logf)
 	}()
 	rn := &Running{Listeners: bound, Rebuilt: rebuilt, group: g, inboxes: inboxes, acct: acctFiles,
-		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver,
+		parts: parts, spool: sp, svc: svc, snap: snap, stats: stats, jobsPaused: jobsPaused, sources: sources, resolver: resolver, precache: &precache{},
 		version: opts.Version, logf: logf, rules: rules, sup: sup, proc: proc, warm: warm, vmtaRates: vmtaRates}
 	rn.appender = *appender
 	// Pickup and the API are refused past spool-max-recipients, as SMTP is;
@@ -336,6 +337,7 @@ func Run(ctx context.Context, opts Options) error {
 	go sweepClients(ctx, svc)
 	go tickMinutes(ctx, stats)
 	go bl.sample(ctx, g, inboxes)
+	go rn.precache.run(ctx, resolver, snap.Current, logf)
 	pickupDone := startPickup(ctx, cfg, pickupSource{to: rn.appender, config: snap.Current, logf: logf}, logf)
 	<-ctx.Done()
 	drain(g, services, orDefaultDuration(opts.DrainTimeout, 30*time.Second), logf)

@@ -107,6 +107,9 @@ func (rn *Running) Resolve(ctx context.Context, domain string) api.Resolved {
 	return out
 }
 
+// Precache returns the precached domains as their last refresh left them.
+func (rn *Running) Precache() []api.Precached { return rn.precache.results() }
+
 // ClearDNSCache forgets a domain's cached answers, or all with "*".
 func (rn *Running) ClearDNSCache(domain string) {
 	if rn.resolver.dns == nil {

@@ -323,6 +323,46 @@ func resolve(s *session, args []string) int {
 	return code
 }
 
+// showPrecache is `show precache`: the <dns> block's precached domains as
+// their last refresh found them. One that failed is exit status 1.
+func showPrecache(s *session, args []string) int {
+	if _, code := s.parse(s.flags(), args, 0, 0); code >= 0 {
+		return code
+	}
+	var ps []api.Precached
+	raw, err := s.api.getJSON("/api/v1/dns/precache", nil, &ps)
+	if err != nil {
+		return s.fail(err)
+	}
+	code, failed := exitOK, 0
+	for _, p := range ps {
+		if p.Error != "" {
+			code, failed = exitProblem, failed+1
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(s.stderr, "volley: %d of %d precached domains could not be resolved\n", failed, len(ps))
+	}
+	if s.o.json {
+		s.printJSON(raw)
+		return code
+	}
+	if len(ps) == 0 {
+		fmt.Fprintln(s.stdout, "no precached domains (see <dns> precached-domains-file)")
+		return code
+	}
+	t := newTable(column{title: "domain"}, column{"hosts", true}, column{"addresses", true}, column{title: "refreshed"}, column{title: "expires or error"})
+	for _, p := range ps {
+		state := p.Expires.Local().Format("2006-01-02 15:04:05")
+		if p.Error != "" {
+			state = p.Error
+		}
+		t.add(p.Domain, itoa(p.Hosts), itoa(p.Addrs), p.Refreshed.Local().Format("2006-01-02 15:04:05"), state)
+	}
+	t.write(s.stdout)
+	return code
+}
+
 // clearDNSCache is `clear dnscache DOMAIN|*`.
 func clearDNSCache(s *session, args []string) int {
 	operands, code := s.parse(s.flags(), args, 1, 1)

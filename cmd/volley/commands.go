@@ -42,6 +42,7 @@ var commands = map[string]command{
 	"delete":                {"delete [--dsn] [--queue=Q] [--orig=A] [--rcpt=A] [--jobId=ID] [--envId=ID] [--older-than=AGE]", deleteRecipients},
 	"resolve":               {"resolve DOMAIN", resolve},
 	"clear dnscache":        {"clear dnscache DOMAIN|*", clearDNSCache},
+	"show precache":         {"show precache", showPrecache},
 	"reload":                {"reload", reload},
 	"reset counters":        {"reset counters", resetCounters},
 	"reset status":          {"reset status", resetCounters},

@@ -58,6 +58,10 @@ var (
 		{Name: "gmail-smtp-in.l.google.com", Pref: 5, Addrs: []string{"192.0.2.25", "2001:db8::25"}},
 		{Name: "alt1.gmail-smtp-in.l.google.com", Pref: 10, Addrs: []string{"192.0.2.26"}},
 	}}
+	fixedPrecache = []api.Precached{
+		{Domain: "gmail.com", Hosts: 5, Addrs: 9, Refreshed: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), Expires: time.Date(2026, 12, 7, 9, 5, 0, 0, time.UTC)},
+		{Domain: "gone.example", Refreshed: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), Error: "gone.example: no such domain"},
+	}
 	fixedSettings = "postmaster postmaster@example.com\n<domain *>\n    max-smtp-out 20\n</domain>\n"
 )
 
@@ -112,6 +116,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	mux.HandleFunc("POST /api/v1/rotate/{what}", noContent)
 	mux.HandleFunc("GET /api/v1/resolve/{domain}", get(fixedResolved))
 	mux.HandleFunc("POST /api/v1/dnscache/clear", noContent)
+	mux.HandleFunc("GET /api/v1/dns/precache", get(fixedPrecache))
 	mux.HandleFunc("GET /api/v1/settings", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, fixedSettings)
@@ -313,6 +318,8 @@ func TestRequests(t *testing.T) {
 			query: url.Values{"rcpt": {"nobody@example.com"}}, code: exitProblem, out: []string{"0 recipients deleted"}},
 		{name: "resolve", args: []string{"resolve", "gmail.com"}, method: "GET", path: "/api/v1/resolve/gmail.com",
 			out: []string{"gmail.com:", "gmail-smtp-in.l.google.com", "192.0.2.25, 2001:db8::25", "alt1.gmail-smtp-in.l.google.com"}},
+		{name: "show precache", args: []string{"show", "precache"}, method: "GET", path: "/api/v1/dns/precache", code: exitProblem,
+			out: []string{"gmail.com", "gone.example: no such domain"}},
 		{name: "clear dnscache all", args: []string{"clear", "dnscache", "*"}, method: "POST", path: "/api/v1/dnscache/clear",
 			query: url.Values{"domain": {"*"}}, out: []string{"DNS cache cleared\n"}},
 		{name: "clear dnscache one", args: []string{"clear", "dnscache", "gmail.com"}, method: "POST", path: "/api/v1/dnscache/clear",
@@ -417,6 +424,7 @@ func TestJSONOutput(t *testing.T) {
 		{[]string{"show", "vmtas"}, &[]api.VMTA{}, &fixedVMTAs, exitOK},
 		{[]string{"show", "jobs"}, &[]api.Job{}, &fixedJobs, exitOK},
 		{[]string{"resolve", "gmail.com"}, &api.Resolved{}, &fixedResolved, exitOK},
+		{[]string{"show", "precache"}, &[]api.Precached{}, &fixedPrecache, exitProblem},
 		{[]string{"pause", "queue", "yahoo.com"}, &api.Result{}, &api.Result{Affected: []string{"yahoo.com/mta2"}}, exitOK},
 		{[]string{"delete", "--jobId=x"}, &api.Result{}, &api.Result{Affected: []string{"gmail.com/mta1"}, Count: 42}, exitOK},
 		{[]string{"reload"}, &api.Reload{}, &api.Reload{OK: true, Restart: []string{"smtp-listener 0.0.0.0:25"}}, exitOK},

@@ -5,7 +5,7 @@
 // Offline: `configtest` (alias `test config`), `show settings --default`, `version`, and the
 // SMTP test tools `blast` and `sink`. Every other command asks the volleyd at --api: `show
 // status|queues|topqueues|domains|topdomains|vmtas|jobs|settings`, `pause|resume queue|job`,
-// `set queue --mode`, `schedule`, `delete`, `resolve`, `clear dnscache`, `reload`, `reset
+// `set queue --mode`, `schedule`, `delete`, `resolve`, `clear dnscache`, `show precache`, `reload`, `reset
 // counters`, `rotate acct|log`, `list`, `show disabled sources`, `disable|enable source`,
 // `suppress add|remove|check|import|export|lists`,
 // and Volley's own `inject` and `vmta set|delete`; `digest` and `bounce classify` work
@@ -195,6 +195,7 @@ Commands that ask volleyd (PowerMTA's pmta commands over the management API):
   enable source IP [Q]              send from IP again
   resolve DOMAIN                    the mail exchangers and addresses volleyd would use
   clear dnscache DOMAIN|*           drop DNS cache entries
+  show precache                     the <dns> block's precached domains, as last refreshed
   reload                            re-read the config; print "ok" or every problem (exit 1)
   reset counters                    zero the show status traffic counters
   rotate acct | rotate log          rotate the accounting files or the log now

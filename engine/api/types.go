@@ -262,6 +262,17 @@ type Resolved struct {
 	Error    string `json:"error,omitempty"`
 }
 
+// Precached is one of the <dns> block's precached domains (GET
+// /api/v1/dns/precache, `show precache`) as its last refresh found it.
+type Precached struct {
+	Domain    string    `json:"domain"`
+	Hosts     int       `json:"hosts"`
+	Addrs     int       `json:"addrs"`
+	Refreshed time.Time `json:"refreshed"`
+	Expires   time.Time `json:"expires,omitempty"`
+	Error     string    `json:"error,omitempty"`
+}
+
 // ResolvedHost is one mail exchanger and its addresses.
 type ResolvedHost struct {
 	Name  string   `json:"name"`

@@ -46,6 +46,7 @@ func Build(root *Block) (*Config, []Problem) {
 	b := &modelBuilder{
 		c: &Config{
 			Global:        defaultGlobal(),
+			DNS:           defaultDNS(),
 			vmtaByName:    map[string]*VirtualMTA{},
 			poolByName:    map[string]*Pool{},
 			patternByName: map[string]*SMTPPatternList{},
@@ -296,6 +297,8 @@ func (b *modelBuilder) topBlock(blk *Block) {
 		b.rewriteList(blk)
 	case "transmissions-api":
 		b.transmissionsAPI(blk)
+	case "dns":
+		b.dnsBlock(blk)
 	case "transmissions-api-listener":
 		b.transmissionsListener(blk)
 	case "bounce-category-patterns":

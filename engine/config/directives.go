@@ -31,6 +31,7 @@ const (
 	bSourceGroup
 	bTransAPI
 	bTransListener
+	bDNS
 	blockKindCount = iota
 )
 
@@ -39,7 +40,7 @@ var blockKindNames = [blockKindCount]string{
 	"the top level", "<spool>", "<source>", "<smtp-user>", "<virtual-mta>", "<virtual-mta-pool>",
 	"<domain>", "<smtp-pattern-list>", "<acct-file>", "<address-list>",
 	"<bounce-processor>", "<mx-rollup-list>", "<proxy>", "<smtp-listener>", "<source-group>",
-	"<transmissions-api>", "<transmissions-api-listener>",
+	"<transmissions-api>", "<transmissions-api-listener>", "<dns>",
 }
 
 // String lists the block kinds, e.g. "<domain>, <virtual-mta>".
@@ -71,6 +72,7 @@ type target struct {
 	group    *SourceGroup
 	ta       *TransmissionsAPI
 	tl       *TransmissionsListener
+	dns      *DNS
 }
 
 // dirEntry is one row of the directive table. A name may have several rows when different
@@ -141,6 +143,7 @@ func onProxy(t *target) *Proxy         { return t.proxy }
 func onListener(t *target) *Listener   { return t.listener }
 func onGroup(t *target) *SourceGroup   { return t.group }
 func onTA(t *target) *TransmissionsAPI { return t.ta }
+func onDNS(t *target) *DNS             { return t.dns }
 func row(name string, b blockSet, a access) dirEntry {
 	return dirEntry{name: name, blocks: b, repeat: a.repeat, set: a.set, get: a.get}
 }
@@ -286,6 +289,10 @@ func sourceDirectives() []dirEntry {
 		row("log-data", bTransAPI, access{set: func(_ *target, v string) error { _, err := cLogRefusingYes.parse(v); return err }}),
 		row("log-tls", bTransAPI, access{set: func(_ *target, v string) error { _, err := cLogRefusingYes.parse(v); return err }}),
 		row("tls-certificate", bTransListener, access{set: setListenerCert, get: getListenerCert}),
+		// <dns> block directives.
+		row("precached-domains-file", bDNS, fld(onDNS, cString, func(d *DNS) *string { return &d.PrecachedDomainsFile })),
+		row("precached-max-domains", bDNS, fld(onDNS, cInt, func(d *DNS) *int { return &d.PrecachedMaxDomains })),
+		row("precached-refresh-interval", bDNS, fld(onDNS, cInterval, func(d *DNS) *time.Duration { return &d.PrecachedRefreshInterval })),
 		// <source-group NAME> block directives.
 		row("max-smtp-in", bSourceGroup, fld(onGroup, cInt, func(g *SourceGroup) *int { return &g.MaxSMTPIn })),
 		row("reserved-smtp-in", bSourceGroup, fld(onGroup, cInt, func(g *SourceGroup) *int { return &g.ReservedSMTPIn })),

@@ -120,6 +120,12 @@ func (c *Config) Dump() string {
 		d.scopeDomains(c, p.Name)
 		d.line("", "</virtual-mta-pool>")
 	}
+	if c.DNS != defaultDNS() {
+		dns := c.DNS
+		d.line("", "<dns>")
+		d.rows("    ", bDNS, &target{dns: &dns}, nil)
+		d.line("", "</dns>")
+	}
 	if ta := c.TransmissionsAPI; len(ta.APIKeys) > 0 || ta.LogRequests {
 		d.line("", "<transmissions-api>")
 		d.rows("    ", bTransAPI, &target{ta: &ta}, nil)

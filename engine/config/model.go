@@ -38,6 +38,8 @@ type Config struct {
 	// API's keys and HTTPS listeners.
 	TransmissionsAPI       TransmissionsAPI
 	TransmissionsListeners []TransmissionsListener
+	// DNS is the <dns> block (its defaults without one).
+	DNS DNS
 	// BounceCategories is the <bounce-category-patterns> list, or PowerMTA's built-in list
 	// when the config has none; first match wins.
 	BounceCategories []BounceCategory

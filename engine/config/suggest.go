@@ -5,7 +5,7 @@ package config
 
 // topBlockKinds are the blocks allowed at the top level, for suggestions.
 var topBlockKinds = []string{
-	"acct-file", "address-list", "bounce-category-patterns", "bounce-processor", "domain",
+	"acct-file", "address-list", "bounce-category-patterns", "bounce-processor", "dns", "domain",
 	"feedback-loop-processor", "mx-rollup-list", "pattern-list", "proxy", "rewrite-list", "smtp-listener", "smtp-pattern-list", "smtp-user", "source", "source-group",
 	"spool", "transmissions-api", "transmissions-api-listener", "virtual-mta", "virtual-mta-pool",
 }

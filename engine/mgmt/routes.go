@@ -126,6 +126,9 @@ func (s *Server) routes() {
 		}
 		return nil, s.o.RotateLog()
 	})
+	s.handle("GET /api/v1/dns/precache", levelMonitor, func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return b.Precache(), nil
+	})
 	s.handle("GET /api/v1/resolve/{domain}", levelOperator, func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return b.Resolve(r.Context(), r.PathValue("domain")), nil
 	})

@@ -37,6 +37,7 @@ type Backend interface {
 	ResetCounters()
 	RotateAcct() error
 	Resolve(ctx context.Context, domain string) api.Resolved
+	Precache() []api.Precached
 	ClearDNSCache(domain string)
 	Settings() string
 	QueueSettings(domain, vmta string) string
