@@ -19,8 +19,8 @@ type captureServer struct {
 	addr string
 	mu   sync.Mutex
 	msgs []captured
-	// open and peak count connections now and at most.
-	open, peak int
+	// open and peak count connections now and at most; total all of them.
+	open, peak, total int
 }
 
 type captured struct {
@@ -60,6 +60,7 @@ func startCaptureOn(t *testing.T, listen string) *captureServer {
 func (cs *captureServer) serve(c net.Conn) {
 	cs.mu.Lock()
 	cs.open++
+	cs.total++
 	cs.peak = max(cs.peak, cs.open)
 	cs.mu.Unlock()
 	// done takes the session out of cs.open, once. QUIT calls it before the

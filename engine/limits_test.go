@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net"
 	"net/smtp"
 	"strings"
 	"testing"
@@ -190,4 +191,73 @@ func queuedRecipients(t *testing.T, rn *Running) int {
 		}
 	}
 	return n
+}
+
+// TestSMTPOutRampupInterval: with an hour between new connections, a
+// queue allowed three opens one and sends everything through it.
+func TestSMTPOutRampupInterval(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n    max-smtp-out 3\n    max-rcpt-per-message 1\n"+
+		"    smtp-out-rampup-interval 1h\n</domain>\n", sinkHost(cs.addr), sinkPort(cs.addr)))
+	var to []string // one message, six transactions, all ready at once
+	for i := range 6 {
+		to = append(to, fmt.Sprintf("r%d@dest.test", i))
+	}
+	if err := smtp.SendMail(addr, nil, "s@origin.test", to, []byte("Subject: ramp\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitReceived(t, cs, 6)
+	waitQueuesEmpty(t, rn, 10*time.Second)
+	cs.mu.Lock()
+	peak := cs.peak
+	cs.mu.Unlock()
+	if peak != 1 {
+		t.Fatalf("peak of %d connections with smtp-out-rampup-interval 1h, want 1", peak)
+	}
+}
+
+// TestMaxErrorsPerConnection: after two refused recipients a connection
+// is closed and the next transaction opens a new one.
+func TestMaxErrorsPerConnection(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n    max-smtp-out 1\n    max-errors-per-connection 2\n</domain>\n",
+		sinkHost(cs.addr), sinkPort(cs.addr)))
+	for i := range 4 { // from the null sender: no DSN to deliver as well
+		if err := smtp.SendMail(addr, nil, "", []string{fmt.Sprintf("bad%d@dest.test", i)}, []byte("Subject: refused\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitQueuesEmpty(t, rn, 10*time.Second)
+	cs.mu.Lock()
+	total := cs.total
+	cs.mu.Unlock()
+	if total != 2 {
+		t.Fatalf("%d connections for four refused recipients, two allowed per connection: want 2", total)
+	}
+}
+
+// TestRetryUponNewMail: a queue whose only address refused its first
+// connection waits out retry-after; with retry-upon-new-mail the next
+// message ends the wait, and goes as soon as the receiver is up.
+func TestRetryUponNewMail(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := ln.Addr().String()
+	ln.Close() // nothing listens there yet
+	addr, _, _, _ := startRunning(t, fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n    retry-after 1h\n    retry-upon-new-mail yes\n</domain>\n",
+		sinkHost(recv), sinkPort(recv)))
+	if err := smtp.SendMail(addr, nil, "s@origin.test", []string{"first@dest.test"}, []byte("Subject: 1\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the connection is refused; the queue waits an hour
+	cs := startCaptureOn(t, recv)
+	if err := smtp.SendMail(addr, nil, "s@origin.test", []string{"second@dest.test"}, []byte("Subject: 2\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	got := waitReceived(t, cs, 1)
+	if got[0].to[0] != "second@dest.test" && got[0].to[0] != "first@dest.test" {
+		t.Fatalf("delivered %v", got[0].to)
+	}
 }

@@ -124,7 +124,7 @@ func NewDeliverer(o DelivererOptions) *Deliverer {
 		o.Logf = func(string, ...any) {}
 	}
 	d := &Deliverer{o: o, queues: make(map[*queue.Queue]*queueState)}
-	o.Table.OnAdd = d.Kick
+	o.Table.OnAdd = d.added
 	return d
 }
 
@@ -160,6 +160,9 @@ type queueState struct {
 	// without a connection attempt each (downReason says why).
 	downUntil  time.Time
 	downReason string
+	// lastOpen is when the queue last opened a connection
+	// (smtp-out-rampup-interval).
+	lastOpen time.Time
 	// lastError is the last reply or failure that deferred or bounced
 	// mail here, for the management API.
 	lastError string
@@ -246,6 +249,15 @@ func (d *Deliverer) state(q *queue.Queue) *queueState {
 }
 
 // Kick looks at q: a route first, then connections for what is ready.
+// added is the table's OnAdd: new mail for q. With retry-upon-new-mail it
+// ends the wait a queue whose every address failed is in.
+func (d *Deliverer) added(q *queue.Queue) {
+	if st := d.state(q); st.ds.RetryUponNewMail && !st.downUntil.IsZero() {
+		st.downUntil, st.failed = time.Time{}, 0
+	}
+	d.Kick(q)
+}
+
 func (d *Deliverer) Kick(q *queue.Queue) {
 	st := d.state(q)
 	if q.Paused {
@@ -317,6 +329,13 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 		return
 	}
 	for st.conns < max && st.conns < q.Ready() && st.failed < st.addrCount() {
+		if gap := st.ds.SMTPOutRampupInterval; gap > 0 && st.conns > 0 {
+			// smtp-out-rampup-interval: one more connection at a time.
+			if wait := st.lastOpen.Add(gap).Sub(now); wait > 0 {
+				st.kickAfter(wait)
+				break
+			}
+		}
 		if ok, wait := st.connRate.Take(now, 1, connectRate.Count, connectRate.Per); !ok {
 			st.kickAfter(wait)
 			break
@@ -324,6 +343,7 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 		if !st.connect() {
 			break
 		}
+		st.lastOpen = now
 	}
 }
 
@@ -900,6 +920,9 @@ func (st *queueState) Settled(s *Session, out []Outcome) {
 	delivered := false
 	for i := range out {
 		o := &out[i]
+		if o.Kind != Delivered && o.Stage == smtpwire.StageRcpt {
+			s.rcptErrors++
+		}
 		if o.Kind == Delivered {
 			delivered = true
 			st.afterDelivery()
@@ -920,6 +943,9 @@ func (st *queueState) Settled(s *Session, out []Outcome) {
 			continue
 		}
 		st.retry(o, now)
+	}
+	if n := st.ds.MaxErrorsPerConnection; n > 0 && s.rcptErrors >= n {
+		s.quitAfter = true // max-errors-per-connection: the next transaction on a new connection
 	}
 	if !delivered && len(out) > 0 {
 		// Data volume rates meter delivered mail: give the bytes back.

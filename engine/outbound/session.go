@@ -142,6 +142,9 @@ type Session struct {
 	Err  error
 	// quitAfter ends the session after its transaction (skip-mx).
 	quitAfter bool
+	// rcptErrors counts the recipients refused on this connection
+	// (max-errors-per-connection).
+	rcptErrors int
 	// Refusal is the server's reply that ended the session (a 421 or 5xx
 	// greeting, a refused EHLO), "" when none did: what the queue's
 	// smtp-pattern-list reads at connect.
