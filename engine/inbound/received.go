@@ -8,16 +8,22 @@ import "time"
 //	Received: from HELO ([IP])
 //		(using TLSv1.3 with cipher TLS_AES_128_GCM_SHA256)
 //		by HOST (Volley) with ESMTPS; DATE
+//
+// With hide-message-source the from clause (the client's name and
+// address) is left out, as Gmail leaves it out of its submission hops.
 func appendReceived(dst []byte, ss *session, now time.Time) []byte {
-	dst = append(dst, "Received: from "...)
-	helo := ss.helo
-	if helo == "" {
-		helo = "unknown"
+	dst = append(dst, "Received: "...)
+	if !ss.src.HideMessageSource {
+		dst = append(dst, "from "...)
+		helo := ss.helo
+		if helo == "" {
+			helo = "unknown"
+		}
+		dst = append(dst, helo...)
+		dst = append(dst, " (["...)
+		dst = ss.remote.Addr().Unmap().AppendTo(dst)
+		dst = append(dst, "])\r\n\t"...)
 	}
-	dst = append(dst, helo...)
-	dst = append(dst, " (["...)
-	dst = ss.remote.Addr().Unmap().AppendTo(dst)
-	dst = append(dst, "])\r\n\t"...)
 	if ss.tlsVersion != "" {
 		dst = append(dst, "(using "...)
 		dst = append(dst, ss.tlsVersion...)

@@ -51,6 +51,8 @@ type session struct {
 	// immediateTLS: the listener's immediate-tls; the greeting waits for
 	// the handshake (tlsGreeting until it is sent).
 	immediateTLS, tlsGreeting bool
+	// authUser is the name the client authenticated as ("" before AUTH).
+	authUser string
 	// listener is the address its listener is configured with, which
 	// names the listener's own certificate (policy.tlsFor).
 	listener netip.AddrPort
@@ -401,6 +403,16 @@ func (ss *session) commit() {
 	}
 	body = appendMissingHeaders(body, ss.srv.Body, ss, now)
 	body, rt := appendRouted(body, ss.srv.Body, ss.src, ss.src.AddDateHeader == "override")
+	if n := ss.src.MaxMessageHops; n > 0 && rt.hops > n {
+		// RFC 5321 §6.3: a message that has passed too many relays loops.
+		ss.svc.logf("inbound: %s: refusing a message with %d Received fields (max-message-hops %d)", ss.remote, rt.hops, n)
+		ss.srv.Reply(replyTooManyHops)
+		ss.srv.Body = ss.srv.Body[:0]
+		return
+	}
+	if rt.envID != "" {
+		m.EnvID = rt.envID
+	}
 	if rt.vmta != "" {
 		// PowerMTA's rule: an unknown name falls back to
 		// invalid-virtual-mta-fallback, else is refused
@@ -417,7 +429,7 @@ func (ss *session) commit() {
 		}
 	}
 	if rt.job != "" {
-		m.Job = rt.job
+		m.Job = ss.jobPrefix() + rt.job
 	}
 	ss.wait()
 	parts := ss.one[:]
@@ -431,6 +443,20 @@ func (ss *session) commit() {
 	for _, pm := range parts {
 		ss.store(pm, body)
 	}
+}
+
+var replyTooManyHops = smtpwire.Reply{Code: smtpwire.C554TransactionFailed, Enh: smtpwire.Enhanced{Class: 5, Subject: 4, Detail: 6},
+	Text: "Too many hops: routing loop"}
+
+// jobPrefix is the source's jobid-prefix, {auth} standing for the name
+// the client authenticated as: one client's job names cannot be taken
+// for another's.
+func (ss *session) jobPrefix() string {
+	p := ss.src.JobIDPrefix
+	if p == "{auth}" {
+		return ss.authUser
+	}
+	return p
 }
 
 // ChooseVMTAs applies the source's pattern-list to a message that did not
@@ -672,6 +698,7 @@ func (ss *session) authResult(source string, ok bool) {
 	if name == "" {
 		name = ss.source
 	}
+	ss.authUser = string(ss.srv.AuthUser)
 	ss.src = ss.pol.cfg.SourceFor(ss.remote.Addr(), name, true)
 	ss.srv.Accept()
 }

@@ -49,9 +49,12 @@ func nextField(headers []byte) (f field, rest []byte, ok bool) {
 	return f, headers[end:], true
 }
 
-// routing is what X-Virtual-MTA and the job header asked for.
+// routing is what the message's header fields asked for or showed:
+// X-Virtual-MTA, the job header, X-EnvId (process-x-envid), and how many
+// Received fields it came with (max-message-hops).
 type routing struct {
-	vmta, job string
+	vmta, job, envID string
+	hops             int
 }
 
 var replyInvalidVMTA = smtpwire.Reply{Code: smtpwire.C550MailboxUnavail, Enh: smtpwire.E570SecurityOther, Text: "Invalid virtual MTA"}
@@ -67,14 +70,17 @@ func RouteHeaders(src *config.SourceSettings, msg []byte) (out []byte, vmta, job
 	return out, rt.vmta, rt.job
 }
 
-// appendRouted appends msg to dst, reading X-Virtual-MTA (process-x-virtual-mta)
-// and the job header (process-x-job, jobid-header, default X-Job) and leaving
-// them out unless retain-x-virtual-mta / retain-x-job say to keep them. With
+// appendRouted appends msg to dst, reading X-Virtual-MTA (process-x-virtual-mta),
+// the job header (process-x-job, jobid-header, default X-Job) and X-EnvId
+// (process-x-envid), leaving them out unless retain-x-virtual-mta /
+// retain-x-job say to keep them, and the fields remove-header names. With
 // dropDate (add-date-header override, when appendMissingHeaders wrote our
-// Date) it leaves out the message's Date fields too.
+// Date) it leaves out the message's Date fields too. It counts the
+// Received fields when max-message-hops is set.
 func appendRouted(dst, msg []byte, src *config.SourceSettings, dropDate bool) ([]byte, routing) {
 	var rt routing
-	if !src.ProcessXVirtualMTA && !src.ProcessXJob && !dropDate {
+	if !src.ProcessXVirtualMTA && !src.ProcessXJob && !dropDate && !src.ProcessXEnvID &&
+		len(src.RemoveHeaders) == 0 && src.MaxMessageHops <= 0 {
 		return append(dst, msg...), rt
 	}
 	jobHeader := src.JobIDHeader
@@ -97,10 +103,26 @@ func appendRouted(dst, msg []byte, src *config.SourceSettings, dropDate bool) ([
 			rt.job, keep = f.value(), src.RetainXJob
 		case dropDate && bytes.EqualFold(f.name, []byte("Date")):
 			keep = false
+		case src.ProcessXEnvID && bytes.EqualFold(f.name, []byte("X-EnvId")):
+			rt.envID, keep = f.value(), false
+		case bytes.EqualFold(f.name, []byte("Received")):
+			rt.hops++
+		case len(src.RemoveHeaders) > 0 && named(f.name, src.RemoveHeaders):
+			keep = false
 		}
 		if keep {
 			dst = append(dst, f.raw...)
 		}
 	}
 	return append(dst, rest...), rt
+}
+
+// named reports whether a field name is one of names, in any case.
+func named(name []byte, names []string) bool {
+	for _, n := range names {
+		if len(n) == len(name) && bytes.EqualFold(name, []byte(n)) {
+			return true
+		}
+	}
+	return false
 }
