@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/volleymta/volley/engine/bounce"
+	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/spool"
@@ -17,12 +19,21 @@ import (
 type dsnBatch struct {
 	msgs  []*spool.Message
 	byMsg map[spool.ID][]bounce.Outcome
+	// cfg is the config in force: the message's <source> decides whether
+	// it gets DSNs (suppress-local-dsn) and what they return
+	// (dsn-return-default); ret holds the latter by message.
+	cfg *config.Config
+	ret map[spool.ID]spool.Ret
 }
 
 // add records o when its recipient is owed a failure DSN.
 func (b *dsnBatch) add(o *outbound.Outcome, m *spool.Message) {
 	if o.Kind != outbound.Bounced || m == nil || o.NoDSN {
 		return
+	}
+	var src *config.SourceSettings
+	if b.cfg != nil {
+		src = sourceOfOrigin(b.cfg, m.Origin)
 	}
 	r := recipientOf(m, o.Entry.Index)
 	if r.Addr == "" {
@@ -33,16 +44,32 @@ func (b *dsnBatch) add(o *outbound.Outcome, m *spool.Message) {
 	if o.T.Remote.IsValid() {
 		bo.LastAttempt = time.Now()
 	}
-	if !bounce.Needed(m, bo, bounce.Policy{}) {
+	if !bounce.Needed(m, bo, bounce.Policy{Suppress: src != nil && src.SuppressLocalDSN}) {
 		return
 	}
 	if b.byMsg == nil {
 		b.byMsg = map[spool.ID][]bounce.Outcome{}
+		b.ret = map[spool.ID]spool.Ret{}
 	}
 	if _, seen := b.byMsg[o.Entry.ID]; !seen {
 		b.msgs = append(b.msgs, m)
+		if src != nil && src.DSNReturnDefault == "full" {
+			b.ret[o.Entry.ID] = spool.RetFull
+		}
 	}
 	b.byMsg[o.Entry.ID] = append(b.byMsg[o.Entry.ID], bo)
+}
+
+// sourceOfOrigin is the <source> a message came in under, as far as its
+// Origin tells: the client address of SMTP and the API, the {pickup}
+// source for the pickup directory, else the default.
+func sourceOfOrigin(cfg *config.Config, origin string) *config.SourceSettings {
+	kind, rest, _ := strings.Cut(origin, " ")
+	if kind == "pickup" {
+		return cfg.SourceFor(netip.Addr{}, "pickup", false)
+	}
+	ip, _ := netip.ParseAddr(rest)
+	return cfg.SourceFor(ip, "", false)
 }
 
 // enhancedOf returns the enhanced status code of a reply "550 5.1.1 ...", or "".
@@ -66,8 +93,12 @@ func (st *settler) sendDSNs(b *dsnBatch) {
 			st.logf("volleyd: DSN for %s: reading the message: %v", id, err)
 			original = nil
 		}
+		from := st.dsnFrom
+		if b.cfg != nil && b.cfg.Global.CustomDSNFrom != "" {
+			from = b.cfg.Global.CustomDSNFrom // custom-dsn-from-header
+		}
 		p := &bounce.Params{ReportingMTA: st.host, Message: m, Outcomes: b.byMsg[id], Original: original,
-			From: st.dsnFrom}
+			From: from, DefaultRet: b.ret[id]}
 		dsn, mail, err := bounce.Build(nil, p)
 		if err != nil {
 			st.logf("volleyd: DSN for %s: %v", id, err)

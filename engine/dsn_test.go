@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"net/smtp"
@@ -211,4 +212,74 @@ func sendNull(c *smtp.Client, rcpt string) error {
 		return err
 	}
 	return w.Close()
+}
+
+// TestDSNSourceSettings: custom-dsn-from-header signs the DSNs; a source
+// with dsn-return-default full gets its message's body back in them; a
+// source with suppress-local-dsn gets none.
+func TestDSNSourceSettings(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf(`custom-dsn-from-header Bounces <bounces@esp.test>
+<source 127.0.0.1/32>
+    dsn-return-default full
+</source>
+<source 127.0.0.2/32>
+    always-allow-relaying yes
+    suppress-local-dsn yes
+</source>
+<domain *>
+    smtp-hosts [%s]:%s
+</domain>
+`, sinkHost(cs.addr), sinkPort(cs.addr)))
+	if err := smtp.SendMail(addr, nil, "full@origin.test", []string{"bad@dest.test"},
+		[]byte("Subject: return it all\r\n\r\nthe body comes back\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}).Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := smtp.NewClient(c, "quiet.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Mail("quiet@origin.test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Rcpt("bad2@dest.test"); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := sc.Data()
+	io.WriteString(w, "Subject: no dsn\r\n\r\nx\r\n")
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sc.Quit()
+	waitQueuesEmpty(t, rn, 20*time.Second)
+	var dsns []captured
+	deadline := time.Now().Add(10 * time.Second)
+	for len(dsns) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		dsns = dsns[:0]
+		for _, m := range cs.received() {
+			if m.from == "" {
+				dsns = append(dsns, m)
+			}
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a second DSN would have come by now
+	dsns = dsns[:0]
+	for _, m := range cs.received() {
+		if m.from == "" {
+			dsns = append(dsns, m)
+		}
+	}
+	if len(dsns) != 1 || dsns[0].to[0] != "full@origin.test" {
+		t.Fatalf("DSNs %+v: want one, to full@origin.test (quiet@ has suppress-local-dsn)", dsns)
+	}
+	for _, want := range []string{"From: Bounces <bounces@esp.test>", "the body comes back", "message/rfc822"} {
+		if !strings.Contains(dsns[0].data, want) {
+			t.Errorf("DSN lacks %q:\n%s", want, dsns[0].data)
+		}
+	}
 }

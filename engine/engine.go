@@ -223,6 +223,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	st.host = cfg.HostName()
 	st.dsnFrom = "Mail Delivery System <MAILER-DAEMON@" + st.host + ">"
+	st.config = snap.Current
 	resolver := newRouteResolver(cfg, logf)
 	slots := outbound.NewSlots(cfg)
 	vmtaRates := outbound.NewVMTARates(cfg)

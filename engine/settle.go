@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/volleymta/volley/engine/config"
 	"github.com/volleymta/volley/engine/outbound"
 	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/iouring"
@@ -40,8 +41,10 @@ type settler struct {
 	// host and dsnFrom sign the DSNs; inboxes route them (set before any
 	// outcome arrives); dsns counts them.
 	host, dsnFrom string
-	inboxes       []*queue.Inbox
-	dsns          int
+	// config, when set, is the config in force, for the DSNs' settings.
+	config  func() *config.Config
+	inboxes []*queue.Inbox
+	dsns    int
 	// delivered measures queued-to-delivered time per recipient.
 	delivered latencyHist
 	stop      chan struct{}
@@ -111,6 +114,9 @@ func (st *settler) drain() bool {
 	u := st.sp.NewUpdates()
 	msgs := make([]*spool.Message, n)
 	var dsns dsnBatch
+	if st.config != nil {
+		dsns.cfg = st.config()
+	}
 	for i := range st.batch[:n] {
 		msgs[i] = st.apply(u, &st.batch[i])
 		dsns.add(&st.batch[i], msgs[i])
