@@ -44,6 +44,11 @@ func (b *dsnBatch) add(o *outbound.Outcome, m *spool.Message) {
 	if o.T.Remote.IsValid() {
 		bo.LastAttempt = time.Now()
 	}
+	b.report(m, src, bo)
+}
+
+// report adds bo to m's DSN when its recipient asked for one of its kind.
+func (b *dsnBatch) report(m *spool.Message, src *config.SourceSettings, bo bounce.Outcome) {
 	if !bounce.Needed(m, bo, bounce.Policy{Suppress: src != nil && src.SuppressLocalDSN}) {
 		return
 	}
@@ -51,13 +56,68 @@ func (b *dsnBatch) add(o *outbound.Outcome, m *spool.Message) {
 		b.byMsg = map[spool.ID][]bounce.Outcome{}
 		b.ret = map[spool.ID]spool.Ret{}
 	}
-	if _, seen := b.byMsg[o.Entry.ID]; !seen {
+	if _, seen := b.byMsg[m.ID]; !seen {
 		b.msgs = append(b.msgs, m)
 		if src != nil && src.DSNReturnDefault == "full" {
-			b.ret[o.Entry.ID] = spool.RetFull
+			b.ret[m.ID] = spool.RetFull
 		}
 	}
-	b.byMsg[o.Entry.ID] = append(b.byMsg[o.Entry.ID], bo)
+	b.byMsg[m.ID] = append(b.byMsg[m.ID], bo)
+}
+
+// delayKey names one recipient for its delay notices.
+type delayKey struct {
+	id    spool.ID
+	index uint16
+}
+
+// noteDelay is notify-of-delay-every: a recipient deferred with
+// NOTIFY=DELAY gets a delay DSN (Action: delayed, Will-Retry-Until its
+// bounce-after) each time another such interval since its message came
+// in has passed. The settler remembers, for this run, which interval each
+// had its notice for; one first seen after a restart counts as notified
+// for the interval it is in, so a notice may be skipped across a restart
+// but is never sent twice.
+func (st *settler) noteDelay(b *dsnBatch, o *outbound.Outcome, m *spool.Message) {
+	k := delayKey{o.Entry.ID, o.Entry.Index}
+	if o.Kind != outbound.Deferred {
+		delete(st.delays, k)
+		return
+	}
+	if m == nil || b.cfg == nil {
+		return
+	}
+	r := recipientOf(m, o.Entry.Index)
+	if r.Notify&spool.NotifyDelay == 0 {
+		return
+	}
+	if r.Addr == "" {
+		r.Addr = o.Entry.Addr
+	}
+	ds := b.cfg.Effective(recipientDomain(r.Addr), m.VMTA)
+	every := ds.NotifyOfDelayEvery
+	if every <= 0 {
+		return
+	}
+	now := time.Now()
+	period := int64(now.Sub(m.Received) / every)
+	last, seen := st.delays[k]
+	if !seen && m.Received.Before(st.started) {
+		last = period
+	}
+	if st.delays == nil {
+		st.delays = map[delayKey]int64{}
+	}
+	st.delays[k] = max(last, period)
+	if period <= last {
+		return
+	}
+	bo := bounce.Outcome{Recipient: r, Action: bounce.ActionDelayed, Status: enhancedOf(o.Reply), RemoteMTA: o.T.MX,
+		Diagnostic: o.Reply, LastAttempt: now}
+	if ds.BounceAfter > 0 {
+		bo.WillRetryUntil = m.Received.Add(ds.BounceAfter)
+	}
+	b.report(m, sourceOfOrigin(b.cfg, m.Origin), bo)
 }
 
 // sourceOfOrigin is the <source> a message came in under, as far as its

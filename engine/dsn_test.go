@@ -283,3 +283,90 @@ func TestDSNSourceSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestDelayDSN: a recipient deferred with NOTIFY=DELAY gets a delay DSN
+// (Action: delayed, Will-Retry-Until) once notify-of-delay-every has
+// passed since its message came in, and not again within the interval; a
+// recipient without NOTIFY=DELAY gets none.
+func TestDelayDSN(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, _, _ := startRunning(t, fmt.Sprintf(`<domain origin.test>
+    smtp-hosts [%s]:%s
+</domain>
+<domain dest.test>
+    smtp-hosts [127.0.0.1]:1
+    retry-after 1s
+    notify-of-delay-every 3s
+    bounce-after 1h
+</domain>
+`, sinkHost(cs.addr), sinkPort(cs.addr)))
+	c, say := dialEngine(t, addr)
+	defer c.Close()
+	say("", "220 ")
+	say("EHLO t\r\n", "250 ")
+	say("MAIL FROM:<waiting@origin.test>\r\n", "250 ")
+	say("RCPT TO:<slow@dest.test> NOTIFY=DELAY,FAILURE\r\n", "250 ")
+	say("RCPT TO:<quiet@dest.test>\r\n", "250 ")
+	say("DATA\r\n", "354 ")
+	say("Subject: waits\r\n\r\nx\r\n.\r\n", "250 ")
+	sent := time.Now()
+	var dsn captured
+	deadline := time.Now().Add(15 * time.Second)
+	for dsn.from == "" && len(dsn.to) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no delay DSN")
+		}
+		time.Sleep(50 * time.Millisecond)
+		for _, m := range cs.received() {
+			if m.from == "" {
+				dsn = m
+			}
+		}
+	}
+	if waited := time.Since(sent); waited < 2900*time.Millisecond {
+		t.Errorf("a delay DSN after %v, before notify-of-delay-every 3s had passed", waited)
+	}
+	for _, want := range []string{"Final-Recipient: rfc822; slow@dest.test", "Action: delayed", "Will-Retry-Until:", "Status: 4."} {
+		if !strings.Contains(dsn.data, want) {
+			t.Errorf("delay DSN lacks %q:\n%s", want, dsn.data)
+		}
+	}
+	if strings.Contains(dsn.data, "quiet@dest.test") {
+		t.Errorf("the delay DSN reports a recipient that did not ask:\n%s", dsn.data)
+	}
+	time.Sleep(1200 * time.Millisecond) // a retry a second, all within the same 3 s interval
+	if n := len(cs.received()); n != 1 {
+		t.Errorf("%d delay DSNs within one interval, want 1", n)
+	}
+}
+
+// dialEngine opens a raw SMTP dialog: say writes a line (if any) and
+// expects a reply starting with want.
+func dialEngine(t *testing.T, addr string) (net.Conn, func(line, want string)) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(c)
+	return c, func(line, want string) {
+		t.Helper()
+		if line != "" {
+			io.WriteString(c, line)
+		}
+		for {
+			got, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("after %q: %v", line, err)
+			}
+			if len(got) > 3 && got[3] == '-' {
+				continue
+			}
+			if !strings.HasPrefix(got, want) {
+				t.Fatalf("after %q: %q, want %q", line, got, want)
+			}
+			return
+		}
+	}
+}

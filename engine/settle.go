@@ -41,6 +41,10 @@ type settler struct {
 	// host and dsnFrom sign the DSNs; inboxes route them (set before any
 	// outcome arrives); dsns counts them.
 	host, dsnFrom string
+	// delays are the delay notices sent, by recipient (noteDelay); started
+	// is when this run began.
+	delays  map[delayKey]int64
+	started time.Time
 	// config, when set, is the config in force, for the DSNs' settings.
 	config  func() *config.Config
 	inboxes []*queue.Inbox
@@ -64,7 +68,7 @@ func newSettler(sp *spool.Spool, logf func(string, ...any)) *settler {
 	sig := ringbuf.NewChanSignal()
 	st := &settler{sp: sp, ring: ringbuf.NewMPSC[outbound.Outcome](settleCapacity), sig: sig,
 		waker: ringbuf.NewWaker(sig), open: make(map[spool.ID]*msgCount), logf: logf,
-		stop: make(chan struct{}), batch: make([]outbound.Outcome, 1024)}
+		stop: make(chan struct{}), batch: make([]outbound.Outcome, 1024), started: time.Now()}
 	st.ctx, st.cancel = context.WithCancel(context.Background())
 	st.done.Add(1)
 	go st.run()
@@ -120,6 +124,7 @@ func (st *settler) drain() bool {
 	for i := range st.batch[:n] {
 		msgs[i] = st.apply(u, &st.batch[i])
 		dsns.add(&st.batch[i], msgs[i])
+		st.noteDelay(&dsns, &st.batch[i], msgs[i])
 	}
 	st.sendDSNs(&dsns)
 	if err := u.Commit(); err != nil {
