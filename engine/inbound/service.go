@@ -273,7 +273,7 @@ func (s *policy) serverConfig(src *config.SourceSettings, haveTLS bool) *smtpwir
 		RequireAuth:   src.RequireAuth,
 		// AUTH in the clear only where the source allows it
 		// (allow-unencrypted-plain-auth); else after STARTTLS.
-		AuthRequiresTLS: !src.AllowUnencryptedPlainAuth,
+		AuthRequiresTLS: !src.AllowUnencryptedPlainAuth || src.RequireStartTLSBeforeAuth,
 		RequireTLS:      src.RequireStartTLS,
 	}
 }
@@ -289,6 +289,11 @@ func (s *policy) mayRelayTo(src *config.SourceSettings, authed bool, rcpt []byte
 	g := &s.cfg.Global
 	if g.AlwaysAllowRelaying {
 		return true
+	}
+	for _, a := range g.RelayAddresses { // relay-address: one address, from anyone
+		if len(a) == len(rcpt) && bytes.EqualFold([]byte(a), rcpt) {
+			return true
+		}
 	}
 	domain := domainOf(rcpt)
 	for _, p := range g.RelayDomains {

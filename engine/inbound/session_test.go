@@ -297,3 +297,22 @@ func TestAcceptedHandOff(t *testing.T) {
 		t.Fatalf("handed off recipients %+v", m.Recipients)
 	}
 }
+
+// TestRelayAddressAndStartTLSBeforeAuth: relay-address lets anyone send to
+// that one address (any case) and no other of its domain;
+// require-starttls-before-auth keeps AUTH out of a plaintext session even
+// where the source allows unencrypted plain AUTH.
+func TestRelayAddressAndStartTLSBeforeAuth(t *testing.T) {
+	cfg := baseConfig + "    always-allow-relaying no\n    allow-unencrypted-plain-auth yes\n    require-starttls-before-auth yes\n</source>\n" +
+		"relay-address abuse@customer.test\n<smtp-user u>\n    password pw\n</smtp-user>\n"
+	_, addr := serve(t, cfg, memSpool(t))
+	cl := dial(t, addr)
+	cl.send("EHLO c.test\r\n")
+	cl.expect("250 ")
+	cl.send("AUTH PLAIN AHUAcHc=\r\n")
+	cl.expect("538 5.7.11")
+	cl.send("MAIL FROM:<a@x.test>\r\nRCPT TO:<Abuse@Customer.test>\r\nRCPT TO:<other@customer.test>\r\n")
+	for _, want := range []string{"250 ", "250 ", "550 5.7.1"} {
+		cl.expect(want)
+	}
+}
