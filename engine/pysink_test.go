@@ -14,13 +14,14 @@ import (
 
 	"github.com/volleymta/volley/engine/acct"
 	"github.com/volleymta/volley/engine/api"
+	"github.com/volleymta/volley/engine/queue"
 	"github.com/volleymta/volley/internal/testdns"
 	"github.com/volleymta/volley/internal/testpeer"
 )
 
 // startPySink runs testdata/sink.py (Python's aiosmtpd) on a free port and
 // returns its address and the file its accepted messages go to.
-func startPySink(t *testing.T) (addr, log string) {
+func startPySink(t *testing.T, args ...string) (addr, log string) {
 	t.Helper()
 	py := testpeer.Need(t, "python3-aiosmtpd", "/usr/bin/python3")
 	if err := exec.Command(py, "-c", "import aiosmtpd").Run(); err != nil {
@@ -31,7 +32,7 @@ func startPySink(t *testing.T) (addr, log string) {
 	}
 	port := testdns.FreePort(t)
 	log = filepath.Join(t.TempDir(), "received.jsonl")
-	cmd := exec.Command(py, "testdata/sink.py", fmt.Sprint(port), log)
+	cmd := exec.Command(py, append([]string{"testdata/sink.py", fmt.Sprint(port), log}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +142,77 @@ func TestPythonSinkThrottle(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("slow.test/ not in backoff after the 421: %+v", qs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSmarthostAuth: a domain with auth-username/auth-password delivers
+// through a smarthost (aiosmtpd) that requires AUTH, logged in as that
+// user; without use-unencrypted-plain-auth the password is not sent over
+// a session without TLS and the mail waits.
+func TestSmarthostAuth(t *testing.T) {
+	sink, received := startPySink(t, "relayuser:s3cret")
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf(`<domain open.test>
+    smtp-hosts [%s]:%s
+    auth-username relayuser
+    auth-password s3cret
+    use-unencrypted-plain-auth yes
+</domain>
+<domain guarded.test>
+    smtp-hosts [%s]:%s
+    auth-username relayuser
+    auth-password s3cret
+</domain>
+`, sinkHost(sink), sinkPort(sink), sinkHost(sink), sinkPort(sink)))
+	for _, rcpt := range []string{"a@open.test", "b@guarded.test"} {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{rcpt}, []byte("Subject: via smarthost\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var login string
+	waitForEngine(t, 15*time.Second, "the message through the smarthost", func() bool {
+		data, _ := os.ReadFile(received)
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var m struct {
+				To    []string
+				Login string
+			}
+			if json.Unmarshal([]byte(line), &m) == nil && len(m.To) == 1 && m.To[0] == "a@open.test" {
+				login = m.Login
+				return true
+			}
+		}
+		return false
+	})
+	if login != "relayuser" {
+		t.Fatalf("delivered under login %q, want relayuser", login)
+	}
+	var q []queue.Summary
+	waitForEngine(t, 10*time.Second, "guarded.test deferred", func() bool {
+		perShard, _ := rn.ShardQueues(t.Context())
+		q = q[:0]
+		for _, qs := range perShard {
+			for _, s := range qs {
+				if s.Key.Domain == "guarded.test" && s.Recipients == 1 {
+					q = append(q, s)
+				}
+			}
+		}
+		return len(q) == 1
+	})
+	if data, _ := os.ReadFile(received); strings.Contains(string(data), "guarded.test") {
+		t.Fatalf("the password went in the clear:\n%s", data)
+	}
+}
+
+// waitForEngine polls cond until it holds or limit passes.
+func waitForEngine(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -32,9 +32,14 @@ type ClientConfig struct {
 	Hostname string
 	// TLS is the STARTTLS policy; default TLSNone.
 	TLS TLSPolicy
-	// AuthMech is AuthPlain or AuthLogin to authenticate with AuthUser/AuthPass; 0: no AUTH.
+	// AuthMech is AuthPlain, AuthLogin or both (PLAIN preferred) to authenticate with
+	// AuthUser/AuthPass; 0: no AUTH.
 	AuthMech           AuthMech
 	AuthUser, AuthPass string
+	// AuthInClear lets AUTH go over a session without TLS; otherwise a
+	// session that could not start TLS fails with ErrAuthInClear rather
+	// than send the password readable.
+	AuthInClear bool
 	// NoPipelining sends one command at a time even when the server offers PIPELINING.
 	NoPipelining bool
 	// UseChunking sends the message with BDAT (RFC 3030) when the server offers CHUNKING,

@@ -11,6 +11,9 @@ var (
 	ErrTLSUnavailable = newError(C421ServiceUnavail, Enhanced{4, 7, 10}, "TLS required but not available", "STARTTLS required but not available")
 	// ErrAuthUnavailable: AUTH configured, and the server does not offer the mechanism.
 	ErrAuthUnavailable = newError(C421ServiceUnavail, Enhanced{4, 7, 0}, "Authentication not offered", "AUTH mechanism not offered by the server")
+	// ErrAuthInClear: AUTH is configured, TLS did not start, and the
+	// config does not let the password go in the clear.
+	ErrAuthInClear = newError(C421ServiceUnavail, Enhanced{4, 7, 0}, "Authentication needs TLS", "AUTH not sent: the session is not encrypted")
 	// ErrRefused: the server refused the greeting, EHLO/HELO, STARTTLS or AUTH; Reply says how.
 	ErrRefused = newError(C421ServiceUnavail, E400Other, "Session refused", "session refused by the server")
 	// ErrUnexpectedReply: a reply of a class the step does not allow (e.g. 334 to MAIL).
@@ -99,6 +102,9 @@ func (c *Client) afterHello() ClientEvent {
 		}
 	}
 	if c.cfg.AuthMech != 0 {
+		if !c.tls && !c.cfg.AuthInClear {
+			return c.fail(ErrAuthInClear)
+		}
 		if c.Caps.Auth&c.cfg.AuthMech == 0 {
 			return c.fail(ErrAuthUnavailable)
 		}
@@ -109,10 +115,11 @@ func (c *Client) afterHello() ClientEvent {
 	return CEvReady
 }
 
-// auth sends AUTH with an initial response (RFC 4954 §4), which saves a round trip.
+// auth sends AUTH with an initial response (RFC 4954 §4), which saves a round trip:
+// PLAIN when both sides have it, else LOGIN.
 func (c *Client) auth() {
 	var buf [512]byte
-	if c.cfg.AuthMech == AuthPlain {
+	if c.cfg.AuthMech&c.Caps.Auth&AuthPlain != 0 {
 		resp := append(buf[:0], 0) // RFC 4616 §2: empty authzid
 		resp = append(resp, c.cfg.AuthUser...)
 		resp = append(resp, 0)

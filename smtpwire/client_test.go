@@ -180,8 +180,8 @@ func TestClientDialogues(t *testing.T) {
 			events: []string{"starttls/starttls/220", "ready/auth/235"},
 		},
 		{
-			name: "AUTH LOGIN",
-			cfg:  &ClientConfig{Hostname: "h", AuthMech: AuthLogin, AuthUser: "user", AuthPass: "pass"},
+			name: "AUTH LOGIN in the clear, allowed",
+			cfg:  &ClientConfig{Hostname: "h", AuthMech: AuthLogin, AuthUser: "user", AuthPass: "pass", AuthInClear: true},
 			turns: []turn{
 				{"220 mx\r\n", "EHLO h\r\n"},
 				{ehloAll, "AUTH LOGIN dXNlcg==\r\n"},
@@ -189,6 +189,15 @@ func TestClientDialogues(t *testing.T) {
 				{"235 2.7.0 ok\r\n", "QUIT\r\n"},
 			},
 			events: []string{"ready/auth/235"},
+		},
+		{
+			name: "AUTH in the clear, not allowed: no password sent",
+			cfg:  &ClientConfig{Hostname: "h", AuthMech: AuthPlain, AuthUser: "user", AuthPass: "pass"},
+			turns: []turn{
+				{"220 mx\r\n", "EHLO h\r\n"},
+				{ehloAll, ""},
+			},
+			events: []string{"failed/hello/250:smtpwire: AUTH not sent: the session is not encrypted"},
 		},
 		{
 			name: "STARTTLS refused: opportunistic goes on in plaintext",

@@ -542,6 +542,12 @@ func (st *queueState) connect() bool {
 		IdleTimeout:    st.ds.ConnectionIdleTimeout,
 		Rewrite:        d.rewriteOf(member, st.q.Key.VMTA),
 	}
+	if st.ds.AuthUsername != "" {
+		// auth-username / auth-password: a smarthost that wants AUTH; the
+		// password goes in the clear only with use-unencrypted-plain-auth.
+		opts.Client.AuthMech, opts.Client.AuthUser, opts.Client.AuthPass = smtpwire.AuthPlain|smtpwire.AuthLogin, st.ds.AuthUsername, st.ds.AuthPassword
+		opts.Client.AuthInClear = st.ds.UseUnencryptedPlainAuth
+	}
 	t := Target{Remote: addr, Source: src, MX: host, VMTA: member, Proxy: via, SourcePort: viaPort}
 	if _, err := Dial(d.o.Reactor, t, opts, st); err != nil {
 		d.o.Logf("outbound: %s: connect to %s (%s): %v", st.q.Key, host, addr, err)
