@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/volleymta/volley/engine/api"
 )
 
 // twoVMTAs are two virtual MTAs, each with its own loopback source address
@@ -118,5 +120,67 @@ func TestPoolSpreads(t *testing.T) {
 	}
 	if from["127.0.0.2 v2.test"] == 0 || from["127.0.0.3 v3.test"] == 0 || len(from) != 2 {
 		t.Fatalf("sources used %v, want both members of the pool", from)
+	}
+}
+
+// TestQueueToAndReroute: queue-to merges two domains into one queue that
+// delivers through its own smtp-hosts; reroute-to-virtual-mta sends a
+// domain's mail from another vMTA, and backoff-reroute-to-virtual-mta does
+// so only while the queue is in backoff.
+func TestQueueToAndReroute(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf(twoVMTAs+`<source 127.0.0.1/32>
+    default-virtual-mta v2
+</source>
+<domain a.test>
+    queue-to merged.queue
+</domain>
+<domain b.test>
+    queue-to merged.queue
+</domain>
+<domain merged.queue>
+    smtp-hosts [%[1]s]:%[2]s
+</domain>
+<domain moved.test>
+    reroute-to-virtual-mta v3
+    smtp-hosts [%[1]s]:%[2]s
+</domain>
+<smtp-pattern-list slow>
+    reply /try again later/ mode=backoff
+</smtp-pattern-list>
+<domain backoff.test>
+    backoff-reroute-to-virtual-mta v3
+    smtp-pattern-list slow
+    retry-after 1h
+    smtp-hosts [%[1]s]:%[2]s
+</domain>
+`, sinkHost(cs.addr), sinkPort(cs.addr)))
+	// A deferral that the pattern list turns into backoff mode.
+	if err := smtp.SendMail(addr, nil, "s@origin.test", []string{"later@backoff.test"}, []byte("Subject: q\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	waitForEngine(t, 10*time.Second, "backoff.test/v2 in backoff", func() bool {
+		qs, _ := rn.Queues(t.Context(), api.QueueFilter{})
+		for _, q := range qs {
+			if q.Domain == "backoff.test" && q.Mode == "backoff" {
+				return true
+			}
+		}
+		return false
+	})
+	for _, rcpt := range []string{"x@a.test", "y@b.test", "z@moved.test", "w@backoff.test"} {
+		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{rcpt}, []byte("Subject: q\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from := map[string]string{}
+	for _, m := range waitReceived(t, cs, 4) {
+		from[m.to[0]] = m.client.String()
+	}
+	want := map[string]string{"x@a.test": "127.0.0.2", "y@b.test": "127.0.0.2", "z@moved.test": "127.0.0.3", "w@backoff.test": "127.0.0.3"}
+	for rcpt, src := range want {
+		if from[rcpt] != src {
+			t.Errorf("%s delivered from %q, want %s (all: %v)", rcpt, from[rcpt], src, from)
+		}
 	}
 }

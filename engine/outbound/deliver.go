@@ -269,6 +269,10 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 		}
 		return
 	}
+	if key, ok := st.redirect(); ok {
+		st.moveTo(key)
+		return
+	}
 	now := d.o.Now()
 	if !st.hasRoute || now.After(st.route.Expires) {
 		st.resolve()
@@ -370,8 +374,9 @@ func (st *queueState) resolve() {
 	st.resolving = true
 	d := st.d
 	domain := st.q.Key.Domain
-	if st.isRollup {
-		h := st.q.Head()
+	if h := st.q.Head(); st.isRollup || len(st.ds.SMTPHosts) == 0 && h != nil && queue.KeyFor(h.Addr, "").Domain != domain {
+		// A rollup's queue, or a queue-to queue without smtp-hosts: the
+		// route of the domain of the recipient at its head.
 		if h == nil {
 			st.resolving = false
 			return
@@ -433,9 +438,39 @@ func autoRollup(r *Route) string {
 	return fmt.Sprintf("%s~%08x.rollup", names[0], h.Sum32())
 }
 
+// redirect is where the queue's settings send its mail instead of
+// delivering it: reroute-to-virtual-mta (backoff-reroute-to-virtual-mta
+// while in backoff) to the same domain's queue of another vMTA or pool,
+// else queue-to to a merged queue of the same vMTA. A reroute that the
+// other queue would send straight back is not made.
+func (st *queueState) redirect() (queue.Key, bool) {
+	if st.d.o.Forward == nil {
+		return queue.Key{}, false
+	}
+	k := st.q.Key
+	to := st.ds.RerouteToVirtualMTA
+	if st.q.Backoff && st.ds.BackoffRerouteToVirtualMTA != "" {
+		to = st.ds.BackoffRerouteToVirtualMTA
+	}
+	if to != "" && !strings.EqualFold(to, k.VMTA) {
+		back := st.d.o.Config.Effective(k.Domain, to)
+		if !strings.EqualFold(back.RerouteToVirtualMTA, k.VMTA) {
+			return queue.Key{Domain: k.Domain, VMTA: to}, true
+		}
+	}
+	if m := strings.ToLower(st.ds.QueueTo); m != "" && m != k.Domain {
+		return queue.Key{Domain: m, VMTA: k.VMTA}, true
+	}
+	return queue.Key{}, false
+}
+
 // forward moves every waiting recipient to the rollup's queue.
 func (st *queueState) forward() {
-	key := queue.Key{Domain: st.rollup, VMTA: st.q.Key.VMTA}
+	st.moveTo(queue.Key{Domain: st.rollup, VMTA: st.q.Key.VMTA})
+}
+
+// moveTo hands every waiting recipient to the queue of key.
+func (st *queueState) moveTo(key queue.Key) {
 	for _, e := range st.q.TakeAll(nil) {
 		st.d.o.Forward(queue.Ready{ID: e.ID, Index: e.Index, Key: key, Addr: e.Addr, Msg: e.Msg, Body: e.Body,
 			Attempts: e.Attempts, Next: e.Next})
