@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/smtp"
 	"strings"
@@ -260,4 +261,44 @@ func TestRetryUponNewMail(t *testing.T) {
 	if got[0].to[0] != "second@dest.test" && got[0].to[0] != "first@dest.test" {
 		t.Fatalf("delivered %v", got[0].to)
 	}
+}
+
+// TestBounceUpon5xxGreeting: a receiver that refuses the connection with
+// a 5xx greeting bounces the queue's mail (PowerMTA's default); with
+// bounce-upon-5xx-greeting no the mail waits for a retry.
+func TestBounceUpon5xxGreeting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, "554 5.7.1 your address is blocked here\r\n")
+			c.Close()
+		}
+	}()
+	recv := ln.Addr().String()
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf("<domain bounce.test>\n    smtp-hosts [%[1]s]:%[2]s\n</domain>\n"+
+		"<domain wait.test>\n    smtp-hosts [%[1]s]:%[2]s\n    bounce-upon-5xx-greeting no\n    retry-after 1h\n</domain>\n",
+		sinkHost(recv), sinkPort(recv)))
+	for _, rcpt := range []string{"a@bounce.test", "b@wait.test"} { // from <>: no DSN to deliver
+		if err := smtp.SendMail(addr, nil, "", []string{rcpt}, []byte("Subject: g\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitForEngine(t, 10*time.Second, "bounce.test empty and wait.test holding its recipient", func() bool {
+		left := map[string]int{}
+		perShard, _ := rn.ShardQueues(t.Context())
+		for _, qs := range perShard {
+			for _, q := range qs {
+				left[q.Key.Domain] += q.Recipients
+			}
+		}
+		return left["bounce.test"] == 0 && left["wait.test"] == 1
+	})
 }

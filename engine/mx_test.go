@@ -196,3 +196,40 @@ mx-rollup-auto yes
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestBounceUponNoMX: a domain without MX records gets its mail at its
+// own address (RFC 5321 §5.1), unless bounce-upon-no-mx says to bounce it.
+func TestBounceUponNoMX(t *testing.T) {
+	var cs *captureServer
+	var port string
+	for range 10 {
+		p := testdns.FreePort(t)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.3:%d", p))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		cs = startCaptureOn(t, fmt.Sprintf("127.0.0.3:%d", p))
+		port = fmt.Sprint(p)
+		break
+	}
+	if cs == nil {
+		t.Fatal("no free port on 127.0.0.3")
+	}
+	ns := testdns.Start(t, testdns.Zones{"test.": "test. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 30"}, []string{
+		"plain.test. 300 IN A 127.0.0.3",
+		"strict.test. 300 IN A 127.0.0.3",
+	}, "test.")
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf("name-server %s\n<domain *>\n    default-smtp-port %s\n</domain>\n"+
+		"<domain strict.test>\n    bounce-upon-no-mx yes\n</domain>\n", ns.Addr, port))
+	for _, rcpt := range []string{"a@plain.test", "b@strict.test"} {
+		if err := smtp.SendMail(addr, nil, "", []string{rcpt}, []byte("Subject: no mx\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := waitReceived(t, cs, 1)
+	waitQueuesEmpty(t, rn, 10*time.Second)
+	if len(cs.received()) != 1 || got[0].to[0] != "a@plain.test" {
+		t.Fatalf("delivered %v, want only a@plain.test (strict.test bounced)", cs.received())
+	}
+}

@@ -152,7 +152,7 @@ func mxRoute(r dns.Route, err error, port int) outbound.Route {
 	if err != nil {
 		return outbound.Route{Err: err, Permanent: errors.Is(err, dns.ErrNoSuchDomain)}
 	}
-	out := outbound.Route{NullMX: r.NullMX, Expires: r.Expires, NoAutoRollup: r.Implicit || r.Literal}
+	out := outbound.Route{NullMX: r.NullMX, Expires: r.Expires, NoAutoRollup: r.Implicit || r.Literal, Implicit: r.Implicit}
 	for _, h := range r.Hosts {
 		oh := outbound.Host{Name: h.Name}
 		for _, a := range h.Addrs {

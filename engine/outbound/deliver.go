@@ -37,6 +37,9 @@ type Route struct {
 	// NoAutoRollup marks a route that is not a set of MX hosts (implicit
 	// MX, an address literal, smtp-hosts): mx-rollup-auto leaves it alone.
 	NoAutoRollup bool
+	// Implicit: the domain has no MX records, its own address stands in
+	// (RFC 5321 §5.1); bounce-upon-no-mx refuses that.
+	Implicit bool
 }
 
 // DelivererOptions wire a shard's Deliverer to the rest of the engine.
@@ -291,6 +294,9 @@ func (d *Deliverer) Kick(q *queue.Queue) {
 	switch {
 	case r.NullMX:
 		st.finishReady(Bounced, "556 5.1.10 Recipient address has null MX")
+		return
+	case r.Implicit && st.ds.BounceUponNoMX:
+		st.finishReady(Bounced, "550 5.1.2 "+q.Key.Domain+" has no MX record (bounce-upon-no-mx)")
 		return
 	case r.Err != nil && r.Permanent:
 		st.finishReady(Bounced, "550 5.1.2 "+r.Err.Error())
@@ -1099,8 +1105,15 @@ func (st *queueState) Closed(s *Session, err error) {
 	}
 	var acts replyActions
 	if s.Refusal != "" {
-		st.matchReply(s.Refusal, s, &acts) // skip-mx: the next address is next anyway
+		_, skipMX := st.matchReply(s.Refusal, s, &acts) // skip-mx: the next address is next anyway
 		defer st.finishActions(&acts)
+		if s.RefusedAt == smtpwire.StageGreeting && kindOf(s.Refusal) == Bounced && st.ds.BounceUpon5xxGreeting && !skipMX {
+			// bounce-upon-5xx-greeting (PowerMTA's default): a receiver
+			// that refuses the connection outright refuses the mail.
+			st.d.o.Logf("outbound: %s: %s (%s) refused the connection: %s; bouncing the queue's ready mail", st.q.Key, s.T.MX, s.T.Remote, s.Refusal)
+			st.finishReady(Bounced, s.Refusal)
+			return
+		}
 	}
 	if err != nil && st.addrFailed(s.T.MX, s.T.Remote, err) {
 		return

@@ -149,7 +149,9 @@ type Session struct {
 	// greeting, a refused EHLO), "" when none did: what the queue's
 	// smtp-pattern-list reads at connect.
 	Refusal string
-	closed  bool
+	// RefusedAt is the stage Refusal answered (the greeting, EHLO, ...).
+	RefusedAt smtpwire.Stage
+	closed    bool
 	// idle: ready with nothing to send, waiting for Resume.
 	idle bool
 	// Unreached: the TCP connect itself failed (with a proxy: the proxy
@@ -241,7 +243,7 @@ func (s *Session) feed(p []byte) iouring.Action {
 			s.startTLS()
 			return iouring.Continue
 		case smtpwire.CEvFailed:
-			s.Refusal = replyString(&s.cl.Reply)
+			s.Refusal, s.RefusedAt = replyString(&s.cl.Reply), s.cl.Stage
 			s.fail(s.cl.Err, s.Refusal)
 			s.flush()
 			return iouring.Drain
