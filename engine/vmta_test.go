@@ -184,3 +184,39 @@ func TestQueueToAndReroute(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobalSourceHost: the top-level smtp-source-host is the source
+// address and EHLO name of mail without a vMTA, and of a vMTA that names
+// none of its own.
+func TestGlobalSourceHost(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf(`smtp-source-host 127.0.0.4 global.test
+<virtual-mta bare>
+</virtual-mta>
+<source 127.0.0.1/32>
+    process-x-virtual-mta yes
+</source>
+<domain *>
+    smtp-hosts [%s]:%s
+</domain>
+`, sinkHost(cs.addr), sinkPort(cs.addr)))
+	if err := smtp.SendMail(addr, nil, "s@origin.test", []string{"a@dest.test"}, []byte("Subject: default\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := smtp.SendMail(addr, nil, "s@origin.test", []string{"b@dest.test"}, []byte("X-Virtual-MTA: bare\r\nSubject: bare\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range waitReceived(t, cs, 2) {
+		if m.client.String() != "127.0.0.4" || m.helo != "global.test" {
+			t.Errorf("%v came from %s as %q, want 127.0.0.4 as global.test", m.to, m.client, m.helo)
+		}
+	}
+	qs, _ := rn.Queues(t.Context(), api.QueueFilter{})
+	vmtas := map[string]bool{}
+	for _, q := range qs {
+		vmtas[q.VMTA] = true
+	}
+	if !vmtas["bare"] {
+		t.Errorf("no queue of the vMTA bare: %+v", qs)
+	}
+}

@@ -618,16 +618,14 @@ func localShortage(err error) bool {
 // sourceCount is how many source addresses the vMTA or pool turns over.
 func (d *Deliverer) sourceCount(vmta string) int {
 	cfg := d.o.Config
-	if v := cfg.VMTA(vmta); v != nil {
-		return max(1, len(v.SourceHosts))
-	}
-	n := 0
-	if p := cfg.Pool(vmta); p != nil {
+	if p := cfg.Pool(vmta); p != nil && cfg.VMTA(vmta) == nil {
+		n := 0
 		for _, m := range p.Members {
-			n += max(1, len(m.SourceHosts))
+			n += max(1, len(sourceHosts(cfg, m)))
 		}
+		return max(1, n)
 	}
-	return max(1, n)
+	return max(1, len(sourceHosts(cfg, cfg.VMTA(vmta))))
 }
 
 // slotRetry is how soon a queue held by a vMTA or pool cap looks again.
@@ -716,23 +714,35 @@ func (d *Deliverer) source(vmta string, v4 bool) (netip.Addr, string, string) {
 			v = p.Members[int(d.poolRR)%len(p.Members)]
 		}
 	}
-	if v == nil {
-		return netip.Addr{}, helo, vmta
+	name := vmta
+	if v != nil {
+		name = v.Name
+		if v.HostName != "" {
+			helo = v.HostName
+		}
 	}
-	if v.HostName != "" {
-		helo = v.HostName
-	}
-	for range v.SourceHosts {
+	hosts := sourceHosts(cfg, v)
+	for range hosts {
 		d.hostRR++
-		sh := v.SourceHosts[int(d.hostRR)%len(v.SourceHosts)]
+		sh := hosts[int(d.hostRR)%len(hosts)]
 		if sh.IP.Is4() == v4 || (sh.IP.Is4In6() && v4) {
 			if sh.Host != "" {
 				helo = sh.Host
 			}
-			return sh.IP, helo, v.Name
+			return sh.IP, helo, name
 		}
 	}
-	return netip.Addr{}, helo, v.Name
+	return netip.Addr{}, helo, name
+}
+
+// sourceHosts are a vMTA's smtp-source-host lines, else the top-level ones
+// (PowerMTA's default source for mail without a vMTA of its own, nil v,
+// and for vMTAs that name none).
+func sourceHosts(cfg *config.Config, v *config.VirtualMTA) []config.SourceHost {
+	if v != nil && len(v.SourceHosts) > 0 {
+		return v.SourceHosts
+	}
+	return cfg.Global.SMTPSourceHosts
 }
 
 // tlsPolicy is require-starttls, else use-starttls (opportunistic), else none.
