@@ -45,6 +45,9 @@ type ClientConfig struct {
 	// UseChunking sends the message with BDAT (RFC 3030) when the server offers CHUNKING,
 	// which spares dot-stuffing; default DATA.
 	UseChunking bool
+	// IgnoreExt are extensions to act as if the server had not offered
+	// (PowerMTA's ignore-8bitmime, ignore-dsn): their parameters are not sent.
+	IgnoreExt Extension
 }
 
 // ClientEvent is what Feed reports.

@@ -34,6 +34,7 @@ func (c *Client) handleSetup(p pending) ClientEvent {
 		if r.Code == C250OK {
 			c.Caps = Capabilities{}
 			ParseEHLO(r, &c.Caps)
+			c.Caps.Ext &^= c.cfg.IgnoreExt
 			return c.afterHello()
 		}
 		if r.Code.Permanent() {

@@ -180,6 +180,20 @@ func TestClientDialogues(t *testing.T) {
 			events: []string{"starttls/starttls/220", "ready/auth/235"},
 		},
 		{
+			name: "DSN and 8BITMIME offered but ignored: no parameters of theirs",
+			cfg:  &ClientConfig{Hostname: "h", IgnoreExt: ExtDSN | Ext8BitMIME},
+			txs: []*Transaction{{From: []byte("b@s.example"), To: [][]byte{[]byte("a@r.example")}, Body: []byte("x\r\n"),
+				Mail: MailParams{Body: Body8BitMIME, Ret: RetHdrs, EnvID: []byte("e1")},
+				Rcpt: []RcptParams{{Notify: NotifyFailure}}}},
+			turns: []turn{
+				{"220 mx\r\n", "EHLO h\r\n"},
+				{ehloAll, "MAIL FROM:<b@s.example> SIZE=3\r\nRCPT TO:<a@r.example>\r\nDATA\r\n"},
+				{"250 ok\r\n250 ok\r\n354 go\r\n", "x\r\n.\r\n"},
+				{"250 2.0.0 ok\r\n", "QUIT\r\n"},
+			},
+			events: []string{"ready/hello/250", "rcpt/rcpt/250#0", "done/body/250"},
+		},
+		{
 			name: "AUTH LOGIN in the clear, allowed",
 			cfg:  &ClientConfig{Hostname: "h", AuthMech: AuthLogin, AuthUser: "user", AuthPass: "pass", AuthInClear: true},
 			turns: []turn{

@@ -583,6 +583,12 @@ func (st *queueState) connect() bool {
 		IdleTimeout:    st.ds.ConnectionIdleTimeout,
 		Rewrite:        d.rewriteOf(member, st.q.Key.VMTA),
 	}
+	if st.ds.Ignore8BitMIME {
+		opts.Client.IgnoreExt |= smtpwire.Ext8BitMIME | smtpwire.ExtBinaryMIME
+	}
+	if st.ds.IgnoreDSN {
+		opts.Client.IgnoreExt |= smtpwire.ExtDSN
+	}
 	if st.ds.AuthUsername != "" {
 		// auth-username / auth-password: a smarthost that wants AUTH; the
 		// password goes in the clear only with use-unencrypted-plain-auth.
