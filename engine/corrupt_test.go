@@ -18,26 +18,12 @@ import (
 // left in the spool by default, and deleted with spool-delete-corrupted.
 func TestRestartSkipsCorruptMessage(t *testing.T) {
 	dir := t.TempDir()
-	down := "<domain *>\n    smtp-hosts [127.0.0.1]:1\n    retry-after 1s\n</domain>\n"
-	addr, spoolDir, _, stop := startIn(t, dir, down)
-	for i := range 3 {
-		if err := smtp.SendMail(addr, nil, "s@origin.test", []string{fmt.Sprintf("r%d@one.example", i)}, []byte("Subject: x\r\n\r\nx\r\n")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stop()
+	spoolDir := spoolThree(t, dir)
 	damageSecondMeta(t, spoolDir)
 
 	cs := startCapture(t)
 	up := fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n</domain>\n", sinkHost(cs.addr), sinkPort(cs.addr))
-	_, _, rn, stop2 := startIn(t, dir, up)
-	<-rn.Rebuilt
-	got := waitReceived(t, cs, 2)
-	waitQueuesEmpty(t, rn, 10*time.Second)
-	stop2()
-	if got[0].to[0] != "r0@one.example" || got[1].to[0] != "r2@one.example" {
-		t.Fatalf("delivered %v and %v, want r0 and r2", got[0].to, got[1].to)
-	}
+	restartDeliversNeighbours(t, dir, cs, up)
 	if good, bad := scanSpool(t, spoolDir); good != 0 || bad != 1 {
 		t.Fatalf("after the restart: %d messages and %d corrupt, want the corrupt one left", good, bad)
 	}
@@ -59,6 +45,21 @@ func TestRestartSkipsCorruptMessage(t *testing.T) {
 // spool-delete-corrupted.
 func TestCorruptBodySkipped(t *testing.T) {
 	dir := t.TempDir()
+	spoolDir := spoolThree(t, dir)
+	damageSecond(t, spoolDir, 'b', 17)
+
+	cs := startCapture(t)
+	up := fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n</domain>\nspool-delete-corrupted yes\n", sinkHost(cs.addr), sinkPort(cs.addr))
+	restartDeliversNeighbours(t, dir, cs, up)
+	if good, bad := scanSpool(t, spoolDir); good != 0 || bad != 0 {
+		t.Fatalf("%d messages and %d corrupt left, want the damaged one deleted", good, bad)
+	}
+}
+
+// spoolThree stores three messages (to r0, r1, r2@one.example) while their
+// receiver is down, stops the engine and returns the spool's directory.
+func spoolThree(t *testing.T, dir string) string {
+	t.Helper()
 	down := "<domain *>\n    smtp-hosts [127.0.0.1]:1\n    retry-after 1s\n</domain>\n"
 	addr, spoolDir, _, stop := startIn(t, dir, down)
 	for i := range 3 {
@@ -67,20 +68,20 @@ func TestCorruptBodySkipped(t *testing.T) {
 		}
 	}
 	stop()
-	damageSecond(t, spoolDir, 'b', 17)
+	return spoolDir
+}
 
-	cs := startCapture(t)
-	up := fmt.Sprintf("<domain *>\n    smtp-hosts [%s]:%s\n</domain>\nspool-delete-corrupted yes\n", sinkHost(cs.addr), sinkPort(cs.addr))
-	_, _, rn, stop2 := startIn(t, dir, up)
+// restartDeliversNeighbours starts the engine again on dir with conf and
+// wants the first and third message delivered, the damaged second not.
+func restartDeliversNeighbours(t *testing.T, dir string, cs *captureServer, conf string) {
+	t.Helper()
+	_, _, rn, stop := startIn(t, dir, conf)
 	<-rn.Rebuilt
 	got := waitReceived(t, cs, 2)
 	waitQueuesEmpty(t, rn, 10*time.Second)
-	stop2()
+	stop()
 	if got[0].to[0] != "r0@one.example" || got[1].to[0] != "r2@one.example" {
 		t.Fatalf("delivered %v and %v, want r0 and r2", got[0].to, got[1].to)
-	}
-	if good, bad := scanSpool(t, spoolDir); good != 0 || bad != 0 {
-		t.Fatalf("%d messages and %d corrupt left, want the damaged one deleted", good, bad)
 	}
 }
 

@@ -17,23 +17,7 @@ import (
 // connections; a null-MX domain and a domain that does not exist bounce at
 // once, and their DSNs reach the sender through the sender domain's own MX.
 func TestMXRouting(t *testing.T) {
-	// Every MX host listens on one port, each on its own loopback address.
-	var cs *captureServer
-	var port string
-	for range 10 {
-		p := testdns.FreePort(t)
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.3:%d", p))
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		cs = startCaptureOn(t, fmt.Sprintf("127.0.0.3:%d", p))
-		port = fmt.Sprint(p)
-		break
-	}
-	if cs == nil {
-		t.Fatal("no free port on 127.0.0.3")
-	}
+	cs, port := captureOn3(t)
 	ns := testdns.Start(t, testdns.Zones{"test.": "test. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 30"}, []string{
 		"mx.test. 300 IN MX 10 down.mx.test.",
 		"mx.test. 300 IN MX 20 up.mx.test.",
@@ -200,22 +184,7 @@ mx-rollup-auto yes
 // TestBounceUponNoMX: a domain without MX records gets its mail at its
 // own address (RFC 5321 §5.1), unless bounce-upon-no-mx says to bounce it.
 func TestBounceUponNoMX(t *testing.T) {
-	var cs *captureServer
-	var port string
-	for range 10 {
-		p := testdns.FreePort(t)
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.3:%d", p))
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		cs = startCaptureOn(t, fmt.Sprintf("127.0.0.3:%d", p))
-		port = fmt.Sprint(p)
-		break
-	}
-	if cs == nil {
-		t.Fatal("no free port on 127.0.0.3")
-	}
+	cs, port := captureOn3(t)
 	ns := testdns.Start(t, testdns.Zones{"test.": "test. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 30"}, []string{
 		"plain.test. 300 IN A 127.0.0.3",
 		"strict.test. 300 IN A 127.0.0.3",
@@ -232,4 +201,22 @@ func TestBounceUponNoMX(t *testing.T) {
 	if len(cs.received()) != 1 || got[0].to[0] != "a@plain.test" {
 		t.Fatalf("delivered %v, want only a@plain.test (strict.test bounced)", cs.received())
 	}
+}
+
+// captureOn3 starts a capture server on 127.0.0.3, on a port free there
+// (an MX host's address in the test zones; every MX host listens on that
+// one port, each on its own loopback address), and returns it and the port.
+func captureOn3(t *testing.T) (*captureServer, string) {
+	t.Helper()
+	for range 10 {
+		p := testdns.FreePort(t)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.3:%d", p))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return startCaptureOn(t, fmt.Sprintf("127.0.0.3:%d", p)), fmt.Sprint(p)
+	}
+	t.Fatal("no free port on 127.0.0.3")
+	return nil, ""
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"net"
 	"net/smtp"
 	"os"
 	"path/filepath"
@@ -17,22 +16,7 @@ import (
 // up at start (against unbound on loopback), show in Precache with their
 // hosts or their error, and mail to one of them then asks DNS nothing.
 func TestPrecache(t *testing.T) {
-	var cs *captureServer
-	var port string
-	for range 10 {
-		p := testdns.FreePort(t)
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.3:%d", p))
-		if err != nil {
-			continue
-		}
-		ln.Close()
-		cs = startCaptureOn(t, fmt.Sprintf("127.0.0.3:%d", p))
-		port = fmt.Sprint(p)
-		break
-	}
-	if cs == nil {
-		t.Fatal("no free port on 127.0.0.3")
-	}
+	cs, port := captureOn3(t)
 	ns := testdns.Start(t, testdns.Zones{"test.": "test. 3600 IN SOA ns.test. admin.test. 1 3600 600 86400 30"}, []string{
 		"warm.test. 3600 IN MX 10 mx.warm.test.",
 		"mx.warm.test. 3600 IN A 127.0.0.3",

@@ -335,13 +335,8 @@ func (b *modelBuilder) claimName(blk *Block) bool {
 
 // listenerBlock is the block form of smtp-listener (PowerMTA §3.3.17).
 func (b *modelBuilder) listenerBlock(blk *Block) {
-	b.noNested(blk)
-	if !b.needArg(blk, "an address IP:PORT") {
-		return
-	}
-	addr, err := parseListenAddr(blk.Arg)
-	if err != nil {
-		b.problem(blk.Pos, "<smtp-listener>: "+err.Error())
+	addr, ok := b.addrBlock(blk)
+	if !ok {
 		return
 	}
 	l := Listener{Addr: addr, Pos: blk.Pos}
@@ -350,6 +345,21 @@ func (b *modelBuilder) listenerBlock(blk *Block) {
 		b.problem(blk.Pos, "<smtp-listener "+blk.Arg+">: immediate-tls needs a tls-certificate line or smtp-server-tls-certificate")
 	}
 	b.c.Global.Listeners = append(b.c.Global.Listeners, l)
+}
+
+// addrBlock checks a block whose argument is a listening address (the
+// listeners' blocks) and parses it.
+func (b *modelBuilder) addrBlock(blk *Block) (netip.AddrPort, bool) {
+	b.noNested(blk)
+	if !b.needArg(blk, "an address IP:PORT") {
+		return netip.AddrPort{}, false
+	}
+	addr, err := parseListenAddr(blk.Arg)
+	if err != nil {
+		b.problem(blk.Pos, "<"+blk.Kind+">: "+err.Error())
+		return netip.AddrPort{}, false
+	}
+	return addr, true
 }
 
 func (b *modelBuilder) vmta(blk *Block) {

@@ -21,7 +21,7 @@ func splitRegexLine(v string) (re, rest string, ok bool) {
 // and one not taken by an earlier block of its kind.
 func (b *modelBuilder) listBlock(blk *Block, taken bool) bool {
 	b.noNested(blk)
-	if !b.needArg(blk, "a list name") {
+	if !b.needArg(blk, "a name") {
 		return false
 	}
 	if taken {

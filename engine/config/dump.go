@@ -41,6 +41,16 @@ func (d *dumper) rows(indent string, where blockSet, t *target, only map[string]
 	}
 }
 
+// block writes a top-level block of table rows: <kind arg> ... </kind>.
+func (d *dumper) block(kind, arg string, where blockSet, t *target) {
+	if arg != "" {
+		arg = " " + arg
+	}
+	d.line("", "<"+kind+arg+">")
+	d.rows("    ", where, t, nil)
+	d.line("", "</"+kind+">")
+}
+
 func (d *dumper) line(indent, s string) {
 	d.b.WriteString(indent)
 	d.b.WriteString(s)
@@ -90,23 +100,17 @@ func (c *Config) Dump() string {
 	}
 	for i := range c.Global.Listeners {
 		if l := &c.Global.Listeners[i]; l.blockOnly() {
-			d.line("", "<smtp-listener "+l.Addr.String()+">")
-			d.rows("    ", bListener, &target{listener: l}, nil)
-			d.line("", "</smtp-listener>")
+			d.block("smtp-listener", l.Addr.String(), bListener, &target{listener: l})
 		}
 	}
 	for _, sp := range c.Spools {
-		d.line("", "<spool "+sp.Dir+">")
-		d.rows("    ", bSpool, &target{sp: sp}, nil)
-		d.line("", "</spool>")
+		d.block("spool", sp.Dir, bSpool, &target{sp: sp})
 	}
 	for _, l := range c.sourceBlocks {
 		d.layer("", "source", l)
 	}
 	for _, u := range c.SMTPUsers {
-		d.line("", "<smtp-user "+u.Name+">")
-		d.rows("    ", bUser, &target{user: u}, nil)
-		d.line("", "</smtp-user>")
+		d.block("smtp-user", u.Name, bUser, &target{user: u})
 	}
 	for _, vm := range c.VMTAs {
 		d.line("", "<virtual-mta "+vm.Name+">")
@@ -122,30 +126,20 @@ func (c *Config) Dump() string {
 	}
 	if c.DNS != defaultDNS() {
 		dns := c.DNS
-		d.line("", "<dns>")
-		d.rows("    ", bDNS, &target{dns: &dns}, nil)
-		d.line("", "</dns>")
+		d.block("dns", "", bDNS, &target{dns: &dns})
 	}
 	if ta := c.TransmissionsAPI; len(ta.APIKeys) > 0 || ta.LogRequests {
-		d.line("", "<transmissions-api>")
-		d.rows("    ", bTransAPI, &target{ta: &ta}, nil)
-		d.line("", "</transmissions-api>")
+		d.block("transmissions-api", "", bTransAPI, &target{ta: &ta})
 	}
 	for i := range c.TransmissionsListeners {
 		l := &c.TransmissionsListeners[i]
-		d.line("", "<transmissions-api-listener "+l.Addr.String()+">")
-		d.rows("    ", bTransListener, &target{tl: l}, nil)
-		d.line("", "</transmissions-api-listener>")
+		d.block("transmissions-api-listener", l.Addr.String(), bTransListener, &target{tl: l})
 	}
 	for _, g := range c.SourceGroups {
-		d.line("", "<source-group "+g.Name+">")
-		d.rows("    ", bSourceGroup, &target{group: g}, nil)
-		d.line("", "</source-group>")
+		d.block("source-group", g.Name, bSourceGroup, &target{group: g})
 	}
 	for _, p := range c.Proxies {
-		d.line("", "<proxy "+p.Name+">")
-		d.rows("    ", bProxy, &target{proxy: p}, nil)
-		d.line("", "</proxy>")
+		d.block("proxy", p.Name, bProxy, &target{proxy: p})
 	}
 	for _, l := range c.domainBlocks {
 		if l.scope == "" {
@@ -194,9 +188,7 @@ func (d *dumper) lists(c *Config) {
 	}
 	d.line("", "</bounce-category-patterns>")
 	for _, a := range c.AcctFiles {
-		d.line("", "<acct-file "+a.Path+">")
-		d.rows("    ", bAcct, &target{acct: a}, nil)
-		d.line("", "</acct-file>")
+		d.block("acct-file", a.Path, bAcct, &target{acct: a})
 	}
 	for _, l := range c.AddressLists {
 		d.addressList("", l)

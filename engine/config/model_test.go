@@ -458,15 +458,10 @@ func TestDKIMSettingsNotHonoured(t *testing.T) {
 // TestNotBuiltRefused: directives whose feature Volley lacks are refused
 // at their line with what ignoring them would do, not accepted silently.
 func TestNotBuiltRefused(t *testing.T) {
-	for conf, want := range map[string]string{
+	wantOneProblem(t, map[string]string{
 		"smtp-await-slot yes\n": "t.conf:1: smtp-await-slot: not supported: past total-max-smtp-in volleyd answers 421 4.3.2",
 		"<virtual-mta v>\ninclude-headers-from h.txt\n</virtual-mta>\n": "t.conf:2: include-headers-from: not supported: Volley does not add",
-	} {
-		_, probs := LoadText("t.conf", []byte(conf))
-		if len(probs) != 1 || !strings.HasPrefix(probs[0].Error(), want) {
-			t.Errorf("%q: problems %v, want one starting %q", conf, probs, want)
-		}
-	}
+	})
 	if _, probs := LoadText("t.conf", []byte("smtp-await-slot no\n")); len(probs) != 0 {
 		t.Errorf("smtp-await-slot no: %v", probs)
 	}
@@ -486,5 +481,17 @@ func TestOldSMTPListener(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "127.0.0.1:2525@1 [::1]:2526@3" {
 		t.Errorf("listeners %v", got)
+	}
+}
+
+// wantOneProblem loads each config and wants exactly one problem, whose
+// text starts as given (FILE:LINE: and the message).
+func wantOneProblem(t *testing.T, cases map[string]string) {
+	t.Helper()
+	for conf, want := range cases {
+		_, probs := LoadText("t.conf", []byte(conf))
+		if len(probs) != 1 || !strings.HasPrefix(probs[0].Error(), want) {
+			t.Errorf("%q: problems %v, want one starting %q", conf, probs, want)
+		}
 	}
 }

@@ -114,12 +114,7 @@ var cProxyClient = codec[ProxyClient]{
 }
 
 func (b *modelBuilder) proxy(blk *Block) {
-	if !b.needArg(blk, "a proxy name") {
-		return
-	}
-	b.noNested(blk)
-	if b.c.proxyByName[blk.Arg] != nil {
-		b.problem(blk.Pos, "<proxy "+blk.Arg+"> is defined twice")
+	if !b.listBlock(blk, b.c.proxyByName[blk.Arg] != nil) {
 		return
 	}
 	p := &Proxy{Name: blk.Arg, Pos: blk.Pos}

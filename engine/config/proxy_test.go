@@ -96,22 +96,17 @@ func TestProxy(t *testing.T) {
 
 // TestProxyProblems: each mistake is reported at its line or block.
 func TestProxyProblems(t *testing.T) {
-	for conf, want := range map[string]string{
+	wantOneProblem(t, map[string]string{
 		"<proxy p>\nclient 192.0.2.1\n</proxy>\n":                     "t.conf:1: <proxy p>: expected a server IP:PORT line",
 		"<proxy p>\nserver proxy.example.net:2500\n</proxy>\n":        "t.conf:2: server: expected IP:PORT",
 		"<proxy p>\nserver 127.0.0.1\n</proxy>\n":                     "t.conf:2: server: expected IP:PORT",
 		"<proxy p>\nserver 127.0.0.1:1\nclient a.b c\n</proxy>\n":     "t.conf:3: client: expected IP[:PORT] [HOSTNAME]",
 		"<proxy p>\nserver 127.0.0.1:1\nclient 1.2.3.4 a b\n</proxy>": "t.conf:3: client: expected IP[:PORT] [HOSTNAME]",
-		"<proxy>\nserver 127.0.0.1:1\n</proxy>\n":                     "t.conf:1: <proxy>: expected a proxy name",
+		"<proxy>\nserver 127.0.0.1:1\n</proxy>\n":                     "t.conf:1: <proxy>: expected a name",
 		"use-proxy nosuch\n":                                          "t.conf:1: use-proxy: unknown proxy \"nosuch\"",
 		"<virtual-mta v>\nuse-proxy nosuch\n</virtual-mta>\n":         "t.conf:1: virtual-mta v: use-proxy: unknown proxy \"nosuch\"",
 		"<proxy p>\nserver 127.0.0.1:1\nclient 192.0.2.1\n</proxy>\n<virtual-mta v>\nsmtp-source-host 192.0.2.2 b.example\nuse-proxy p\n</virtual-mta>\n": "t.conf:5: virtual-mta v: smtp-source-host 192.0.2.2 is not a client of its proxies (p)",
-		"<proxy p>\nserver 127.0.0.1:1\n</proxy>\n<proxy p>\nserver 127.0.0.1:2\n</proxy>\n":                                                              "t.conf:4: <proxy p> is defined twice",
+		"<proxy p>\nserver 127.0.0.1:1\n</proxy>\n<proxy p>\nserver 127.0.0.1:2\n</proxy>\n":                                                              "t.conf:4: duplicate proxy \"p\"",
 		"<proxy p>\nserver 127.0.0.1:1\nmax-smtp-out 3\n</proxy>\n":                                                                                       "t.conf:3: directive \"max-smtp-out\" is not allowed in <proxy>",
-	} {
-		_, probs := LoadText("t.conf", []byte(conf))
-		if len(probs) != 1 || !strings.HasPrefix(probs[0].Error(), want) {
-			t.Errorf("%q: problems %v, want one starting %q", conf, probs, want)
-		}
-	}
+	})
 }

@@ -19,12 +19,7 @@ type SourceGroup struct {
 func (c *Config) SourceGroup(name string) *SourceGroup { return c.groupByName[name] }
 
 func (b *modelBuilder) sourceGroup(blk *Block) {
-	if !b.needArg(blk, "a group name") {
-		return
-	}
-	b.noNested(blk)
-	if b.c.groupByName[blk.Arg] != nil {
-		b.problem(blk.Pos, "<source-group "+blk.Arg+"> is defined twice")
+	if !b.listBlock(blk, b.c.groupByName[blk.Arg] != nil) {
 		return
 	}
 	g := &SourceGroup{Name: blk.Arg, Pos: blk.Pos}

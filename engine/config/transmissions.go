@@ -72,13 +72,8 @@ func (b *modelBuilder) transmissionsAPI(blk *Block) {
 }
 
 func (b *modelBuilder) transmissionsListener(blk *Block) {
-	b.noNested(blk)
-	if !b.needArg(blk, "an address IP:PORT") {
-		return
-	}
-	addr, err := parseListenAddr(blk.Arg)
-	if err != nil {
-		b.problem(blk.Pos, "<transmissions-api-listener>: "+err.Error())
+	addr, ok := b.addrBlock(blk)
+	if !ok {
 		return
 	}
 	l := TransmissionsListener{Addr: addr, Pos: blk.Pos}
