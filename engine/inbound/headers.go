@@ -61,11 +61,16 @@ func nextLine(b []byte) (line, rest []byte) {
 func appendMissingHeaders(dst, msg []byte, ss *session, now time.Time) []byte {
 	headers := msg[:headerEnd(msg)]
 	if ss.src.AddMessageIDHeader && !hasHeader(headers, "Message-ID:") {
-		// Unique: this process's start, a per-process counter, our name.
+		// Unique: this process's start, a per-process counter, host-id
+		// (nodes that share a name), our name.
 		dst = append(dst, "Message-ID: <"...)
 		dst = strconv.AppendInt(dst, ss.svc.started, 36)
 		dst = append(dst, '.')
 		dst = strconv.AppendUint(dst, ss.svc.msgSeq.Add(1), 36)
+		if id := ss.pol.cfg.Global.HostID; id != 0 {
+			dst = append(dst, '.')
+			dst = strconv.AppendInt(dst, int64(id), 10)
+		}
 		dst = append(dst, '@')
 		dst = append(dst, ss.pol.hostname...)
 		dst = append(dst, ">\r\n"...)

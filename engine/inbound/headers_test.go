@@ -22,10 +22,11 @@ func TestHasHeader(t *testing.T) {
 }
 
 // TestAddMissingHeaders: with add-message-id-header and add-date-header on,
-// a message without them gets both; one that has them is left alone.
+// a message without them gets both (the Message-ID with host-id in it);
+// one that has them is left alone.
 func TestAddMissingHeaders(t *testing.T) {
 	sp := memSpool(t)
-	_, addr := serve(t, baseConfig+"    add-message-id-header yes\n    add-date-header yes\n</source>\n", sp)
+	_, addr := serve(t, "host-id 7\n"+baseConfig+"    add-message-id-header yes\n    add-date-header yes\n</source>\n", sp)
 	cl := dial(t, addr)
 	for _, msg := range []string{"Subject: bare\r\n\r\nhi\r\n", "Subject: full\r\nMessage-ID: <x@y>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nhi\r\n"} {
 		cl.send("HELO c\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n")
@@ -48,7 +49,8 @@ func TestAddMissingHeaders(t *testing.T) {
 	if len(bodies) != 2 {
 		t.Fatalf("%d messages", len(bodies))
 	}
-	if strings.Count(bodies[0], "Message-ID: <") != 1 || strings.Count(bodies[0], "\r\nDate: ") != 1 {
+	if strings.Count(bodies[0], "Message-ID: <") != 1 || strings.Count(bodies[0], "\r\nDate: ") != 1 ||
+		!strings.Contains(bodies[0], ".7@mx.volley.test>") {
 		t.Errorf("bare message not completed:\n%s", bodies[0])
 	}
 	if strings.Count(bodies[1], "Message-ID:") != 1 || strings.Count(bodies[1], "\r\nDate: ") != 1 {
