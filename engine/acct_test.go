@@ -24,6 +24,7 @@ func TestAccountingOneFinalRecord(t *testing.T) {
 <domain *>
     smtp-hosts [%s]:%s
     retry-after 1s
+    retry-recipients-after 1s
     bounce-after 3s
 </domain>
 `, sinkHost(cs.addr), sinkPort(cs.addr)))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/volleymta/volley/engine/api"
 )
 
 // TestMaxMsgRate: max-msg-rate 3/h lets the burst of three through and
@@ -301,4 +303,35 @@ func TestBounceUpon5xxGreeting(t *testing.T) {
 		}
 		return left["bounce.test"] == 0 && left["wait.test"] == 1
 	})
+}
+
+// TestRetryRecipientsAfter: a recipient the receiver deferred at RCPT
+// waits at least retry-recipients-after, longer than retry-after; one
+// deferred because no connection could be made follows retry-after.
+func TestRetryRecipientsAfter(t *testing.T) {
+	cs := startCapture(t)
+	addr, _, rn, _ := startRunning(t, fmt.Sprintf("<domain named.test>\n    smtp-hosts [%s]:%s\n    retry-after 1s\n    retry-recipients-after 1h\n</domain>\n"+
+		"<domain down.test>\n    smtp-hosts [127.0.0.1]:1\n    retry-after 1s\n    retry-recipients-after 1h\n</domain>\n",
+		sinkHost(cs.addr), sinkPort(cs.addr)))
+	for _, rcpt := range []string{"later1@named.test", "x@down.test"} { // the capture server defers later* at RCPT
+		if err := smtp.SendMail(addr, nil, "", []string{rcpt}, []byte("Subject: r\r\n\r\nx\r\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := map[string]time.Time{}
+	waitForEngine(t, 10*time.Second, "both recipients deferred", func() bool {
+		qs, _ := rn.Queues(t.Context(), api.QueueFilter{})
+		for _, q := range qs {
+			if q.Waiting == 1 && q.NextRetry != nil {
+				next[q.Domain] = *q.NextRetry
+			}
+		}
+		return !next["named.test"].IsZero() && !next["down.test"].IsZero()
+	})
+	if wait := time.Until(next["named.test"]); wait < 50*time.Minute {
+		t.Errorf("the recipient deferred at RCPT is retried in %v, want about an hour", wait)
+	}
+	if wait := time.Until(next["down.test"]); wait > time.Minute {
+		t.Errorf("the recipient deferred without a connection is retried in %v, want retry-after's second", wait)
+	}
 }

@@ -1034,7 +1034,13 @@ func (st *queueState) retry(o *Outcome, now time.Time) {
 	if st.q.Backoff {
 		list = st.ds.BackoffRetryAfter
 	}
-	e.Next = now.Add(retryAfter(list, e.Attempts))
+	wait := retryAfter(list, e.Attempts)
+	if o.Stage == smtpwire.StageRcpt && st.ds.RetryRecipientsAfter > wait {
+		// retry-recipients-after: a recipient the receiver deferred by
+		// name (a 4xx to its RCPT) waits at least this long.
+		wait = st.ds.RetryRecipientsAfter
+	}
+	e.Next = now.Add(wait)
 	st.q.Defer(*e)
 	st.d.schedule(e.Next)
 }
