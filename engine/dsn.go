@@ -81,7 +81,9 @@ type delayKey struct {
 func (st *settler) noteDelay(b *dsnBatch, o *outbound.Outcome, m *spool.Message) {
 	k := delayKey{o.Entry.ID, o.Entry.Index}
 	if o.Kind != outbound.Deferred {
-		delete(st.delays, k)
+		if len(st.delays) > 0 { // most runs notify nobody: no hashing per delivery
+			delete(st.delays, k)
+		}
 		return
 	}
 	if m == nil || b.cfg == nil {
@@ -126,7 +128,7 @@ func (st *settler) noteDelay(b *dsnBatch, o *outbound.Outcome, m *spool.Message)
 func sourceOfOrigin(cfg *config.Config, origin string) *config.SourceSettings {
 	kind, rest, _ := strings.Cut(origin, " ")
 	if kind == "pickup" {
-		return cfg.SourceFor(netip.Addr{}, "pickup", false)
+		return pickupSettings(cfg)
 	}
 	ip, _ := netip.ParseAddr(rest)
 	return cfg.SourceFor(ip, "", false)

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/volleymta/volley/engine/config"
 )
 
 // captureServer is an SMTP server on loopback that refuses recipients
@@ -368,5 +370,25 @@ func dialEngine(t *testing.T, addr string) (net.Conn, func(line, want string)) {
 			}
 			return
 		}
+	}
+}
+
+// TestSourceOfOrigin: a DSN's settings come from the source its message
+// came in under: by client address for SMTP and the API, the {pickup}
+// source for the pickup directory.
+func TestSourceOfOrigin(t *testing.T) {
+	cfg, probs := config.LoadText("t.conf", []byte("<source {pickup}>\n    suppress-local-dsn yes\n</source>\n"+
+		"<source 10.0.0.0/8>\n    dsn-return-default full\n</source>\n"))
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	if !sourceOfOrigin(cfg, "pickup").SuppressLocalDSN {
+		t.Error("pickup mail does not follow <source {pickup}>")
+	}
+	if s := sourceOfOrigin(cfg, "smtp 10.1.2.3"); s.DSNReturnDefault != "full" || s.SuppressLocalDSN {
+		t.Errorf("SMTP mail from 10.1.2.3: %+v", s)
+	}
+	if s := sourceOfOrigin(cfg, "api 192.0.2.1"); s.DSNReturnDefault == "full" {
+		t.Error("mail from 192.0.2.1 took 10.0.0.0/8's settings")
 	}
 }

@@ -26,7 +26,7 @@ type pickupSource struct {
 // again, so the parts before it may be stored twice: never lost.
 func (p pickupSource) Append(ctx context.Context, m *spool.Message, body []byte) (spool.ID, error) {
 	cfg := p.config()
-	src := cfg.SourceFor(netip.Addr{}, "{pickup}", false)
+	src := pickupSettings(cfg)
 	if m.VMTA == "" {
 		m.VMTA = src.DefaultVirtualMTA
 	}
@@ -61,4 +61,10 @@ func (p pickupSource) Append(ctx context.Context, m *spool.Message, body []byte)
 		}
 	}
 	return first, nil
+}
+
+// pickupSettings is the policy of the pickup directory's mail: the
+// <source {pickup}> block over the defaults.
+func pickupSettings(cfg *config.Config) *config.SourceSettings {
+	return cfg.SourceFor(netip.Addr{}, "{pickup}", false)
 }

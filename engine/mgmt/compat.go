@@ -193,14 +193,12 @@ func (s *Server) TransmissionsHandler() http.Handler {
 		if key == "" {
 			key = r.Header.Get("X-API-Key")
 		}
-		for _, k := range keys {
-			if key != "" && constantTimeEqual(k, key) {
-				if logRequests {
-					s.o.Logf("mgmt: transmissions-api request from %s", who)
-				}
-				s.transmit(w, r, who+" (transmissions-api key)")
-				return
+		if keyIn(keys, key) {
+			if logRequests {
+				s.o.Logf("mgmt: transmissions-api request from %s", who)
 			}
+			s.transmit(w, r, who+" (transmissions-api key)")
+			return
 		}
 		if logRequests {
 			s.o.Logf("mgmt: transmissions-api request from %s refused: no valid key", who)
@@ -222,7 +220,7 @@ func failTransmission(w http.ResponseWriter, status int, msg string) {
 
 // transmit injects one transmission for an authorized client.
 func (s *Server) transmit(w http.ResponseWriter, r *http.Request, who string) {
-	fail := func(status int, msg string) { failTransmission(w, status, msg) }
+	fail := func(status int, msg string) { failTransmission(w, status, msg) } // the API's error shape
 	var t transmission
 	if err := decode(r, &t); err != nil {
 		fail(http.StatusBadRequest, err.Error())

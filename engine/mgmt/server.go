@@ -181,10 +181,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, need int) (wh
 		key = r.Header.Get("Authorization") // the Transmissions API's header
 	}
 	if key != "" {
-		for _, k := range keys {
-			if constantTimeEqual(k, key) {
-				return who + " (API key)", true
-			}
+		if keyIn(keys, key) {
+			return who + " (API key)", true
 		}
 		writeJSON(w, http.StatusUnauthorized, api.Error{Error: "the X-API-Key is not valid"})
 		s.o.Logf("mgmt: %s %s from %s: bad API key", r.Method, r.URL.Path, who)
@@ -208,6 +206,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, need int) (wh
 	writeJSON(w, http.StatusForbidden, api.Error{Error: fmt.Sprintf("%s may not do this: it needs http-access %s, the client has %s",
 		who, names[need], names[have])})
 	return who, false
+}
+
+// keyIn reports whether key is one of keys (none matches "").
+func keyIn(keys []string, key string) bool {
+	for _, k := range keys {
+		if key != "" && constantTimeEqual(k, key) {
+			return true
+		}
+	}
+	return false
 }
 
 func constantTimeEqual(a, b string) bool {

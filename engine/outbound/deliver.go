@@ -519,7 +519,8 @@ func (st *queueState) connect() bool {
 	var via *config.Proxy
 	var viaPort uint16
 	full, unroutable := false, 0
-	for range d.sourceCount(st.q.Key.VMTA) {
+	sources := d.sourceCount(st.q.Key.VMTA)
+	for range sources {
 		src, helo, member = d.source(st.q.Key.VMTA, addr.Addr().Is4())
 		via, viaPort = nil, 0
 		if ps := d.proxiesOf(member); len(ps) > 0 {
@@ -548,7 +549,7 @@ func (st *queueState) connect() bool {
 			wait = w
 		}
 	}
-	if !allowed && unroutable == d.sourceCount(st.q.Key.VMTA) {
+	if !allowed && unroutable == sources {
 		// No proxy of the vMTA sends to this address's family.
 		return !st.addrFailed(host, addr, fmt.Errorf("no proxy of virtual-mta %q can send from an address of the family of %s", member, addr.Addr()))
 	}
@@ -813,15 +814,12 @@ func (st *queueState) Next(s *Session) ([]queue.Entry, bool) {
 			ok, wait = src.msgRate.Allows(now, n, sr.Count, sr.Per)
 		}
 		if ok {
-			ok, wait = st.volumeAllows(s.T, src, len(st.batch[0].Body), now)
+			ok, wait = st.volumeAllows(s.T, src, int(msgBytes(&st.batch[0])), now)
 		}
 		if ok {
 			// The vMTA's and its pool's max-smtp-msg-rate, over all queues:
 			// taken last, since a shared limiter cannot be asked first.
-			ok, wait = st.d.o.VMTARates.take(s.T.VMTA, n, now)
-			if ok && s.T.VMTA != q.Key.VMTA {
-				ok, wait = st.d.o.VMTARates.take(q.Key.VMTA, n, now)
-			}
+			ok, wait = st.d.o.VMTARates.take(s.T.VMTA, q.Key.VMTA, n, now)
 		}
 		if !ok {
 			// Over max-msg-rate (the queue's, this source's or the
@@ -858,10 +856,7 @@ func (st *queueState) volumeAllows(t Target, src *sourceState, size int, now tim
 	if ok, wait := src.volRate.Allows(now, size, sr.Count, sr.Per); !ok {
 		return false, wait
 	}
-	if ok, wait := st.d.o.VMTARates.allowsBytes(t.VMTA, size, now); !ok || t.VMTA == st.q.Key.VMTA {
-		return ok, wait
-	}
-	return st.d.o.VMTARates.allowsBytes(st.q.Key.VMTA, size, now) // the pool
+	return st.d.o.VMTARates.allowsBytes(t.VMTA, st.q.Key.VMTA, size, now)
 }
 
 // chargeVolume counts a message's bytes (size < 0: gives them back)
@@ -870,10 +865,7 @@ func (st *queueState) chargeVolume(t Target, size int64, now time.Time) {
 	r, sr := st.volumeRate(), st.ds.SourceVolumeRate(t.Source).Rate()
 	st.volRate.Charge(now, size, r.Count, r.Per)
 	st.sourceOf(t.Source).volRate.Charge(now, size, sr.Count, sr.Per)
-	st.d.o.VMTARates.chargeBytes(t.VMTA, size, now)
-	if t.VMTA != st.q.Key.VMTA {
-		st.d.o.VMTARates.chargeBytes(st.q.Key.VMTA, size, now)
-	}
+	st.d.o.VMTARates.chargeBytes(t.VMTA, st.q.Key.VMTA, size, now)
 }
 
 // msgBytes is the size of an entry's message as sent.

@@ -59,30 +59,55 @@ func (r *VMTARates) Reconfigure(cfg *config.Config) {
 	r.m.Store(&next)
 }
 
-// take counts n messages from vmta (a vMTA or pool; "" is none) at now;
-// false with how long to wait when its rate allows none now.
-func (r *VMTARates) take(vmta string, n int, now time.Time) (bool, time.Duration) {
-	if v := r.of(vmta); v != nil {
-		return v.lim.Take(now, n, v.rate.Count, v.rate.Per)
+// A session sends for its vMTA (member) and, when its queue is a pool's,
+// for that pool too (queueVMTA): each method below counts against both.
+
+// take counts n messages at now; false with how long to wait when a rate
+// allows none now.
+func (r *VMTARates) take(member, queueVMTA string, n int, now time.Time) (bool, time.Duration) {
+	for _, v := range r.both(member, queueVMTA) {
+		if v == nil {
+			continue
+		}
+		if ok, wait := v.lim.Take(now, n, v.rate.Count, v.rate.Per); !ok {
+			return false, wait
+		}
 	}
 	return true, 0
 }
 
-// allowsBytes reports whether vmta's data volume rate lets a message of
-// size bytes go now, else how long to wait.
-func (r *VMTARates) allowsBytes(vmta string, size int, now time.Time) (bool, time.Duration) {
-	if v := r.of(vmta); v != nil {
-		return v.vol.Allows(now, size, v.vrat.Count, v.vrat.Per)
+// allowsBytes reports whether the data volume rates let a message of size
+// bytes go now, else how long to wait.
+func (r *VMTARates) allowsBytes(member, queueVMTA string, size int, now time.Time) (bool, time.Duration) {
+	for _, v := range r.both(member, queueVMTA) {
+		if v == nil {
+			continue
+		}
+		if ok, wait := v.vol.Allows(now, size, v.vrat.Count, v.vrat.Per); !ok {
+			return false, wait
+		}
 	}
 	return true, 0
 }
 
-// chargeBytes counts a delivered message of size bytes against vmta's
-// data volume rate.
-func (r *VMTARates) chargeBytes(vmta string, size int64, now time.Time) {
-	if v := r.of(vmta); v != nil {
-		v.vol.Charge(now, size, v.vrat.Count, v.vrat.Per)
+// chargeBytes counts a message of size bytes (size < 0: gives them back)
+// against the data volume rates.
+func (r *VMTARates) chargeBytes(member, queueVMTA string, size int64, now time.Time) {
+	for _, v := range r.both(member, queueVMTA) {
+		if v != nil {
+			v.vol.Charge(now, size, v.vrat.Count, v.vrat.Per)
+		}
 	}
+}
+
+// both returns the member's and, when it differs, the queue's vMTA or
+// pool's rates (nil for none).
+func (r *VMTARates) both(member, queueVMTA string) [2]*vmtaRate {
+	out := [2]*vmtaRate{r.of(member)}
+	if queueVMTA != member {
+		out[1] = r.of(queueVMTA)
+	}
+	return out
 }
 
 func (r *VMTARates) of(vmta string) *vmtaRate {

@@ -40,13 +40,20 @@ func (l *Limiter) Charge(now time.Time, n int64, count int64, per time.Duration)
 	l.tat = charged(l.tat, now, n, count, per)
 }
 
-// charged is the arrival time after n more events (n < 0: fewer) at now.
-func charged(tat, now time.Time, n, count int64, per time.Duration) time.Time {
-	if count <= 0 || per <= 0 || n == 0 {
-		return tat
+// spacing is the time between events at count per period; false when
+// that sets no limit.
+func spacing(count int64, per time.Duration) (time.Duration, bool) {
+	if count <= 0 || per <= 0 {
+		return 0, false
 	}
 	interval := per / time.Duration(count)
-	if interval <= 0 {
+	return interval, interval > 0
+}
+
+// charged is the arrival time after n more events (n < 0: fewer) at now.
+func charged(tat, now time.Time, n, count int64, per time.Duration) time.Time {
+	interval, limited := spacing(count, per)
+	if !limited || n == 0 {
 		return tat
 	}
 	if n < 0 {
@@ -61,15 +68,12 @@ func charged(tat, now time.Time, n, count int64, per time.Duration) time.Time {
 
 // check returns Take's answer and the arrival time it would leave.
 func (l *Limiter) check(now time.Time, n int, count int64, per time.Duration) (bool, time.Duration, time.Time) {
-	if count <= 0 || per <= 0 || n <= 0 {
+	interval, limited := spacing(count, per)
+	if !limited || n <= 0 {
 		return true, 0, l.tat
 	}
 	if int64(n) > count {
 		n = int(count) // a batch bigger than the burst goes as a full burst
-	}
-	interval := per / time.Duration(count)
-	if interval <= 0 {
-		return true, 0, l.tat
 	}
 	tolerance := per - interval
 	tat := l.tat
@@ -101,7 +105,7 @@ func (l *SharedLimiter) Allows(now time.Time, n int, count int64, per time.Durat
 
 // Charge is Limiter.Charge for many goroutines.
 func (l *SharedLimiter) Charge(now time.Time, n int64, count int64, per time.Duration) {
-	if count <= 0 || per <= 0 || n == 0 {
+	if _, limited := spacing(count, per); !limited || n == 0 {
 		return
 	}
 	for {
